@@ -1,0 +1,42 @@
+#pragma once
+// Loading and validating the config file and the command line. Startup-only code: errors are
+// reported as ConfigError exceptions carrying a message that names the file, line and key.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/broker_config.hpp"
+
+namespace gridmq::config {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Parses TOML text (`origin` names it in messages, e.g. the file path) on top of the defaults.
+/// Unknown keys fail with the nearest known key as a hint ("did you mean ...?"); bad values fail
+/// with the expected type/range. Throws ConfigError.
+BrokerConfig parse_config(std::string_view toml_text, const std::string& origin);
+
+/// Reads and parses a file. Throws ConfigError (unreadable file included).
+BrokerConfig load_config_file(const std::string& path);
+
+/// Parses "tcp://HOST:PORT" (IPv6 as "tcp://[::1]:1883"). Throws ConfigError.
+Listener parse_listen_url(std::string_view url);
+
+/// What the command line asked for.
+struct CommandLine {
+  BrokerConfig config;
+  bool exit_now = false;  // --help / --version printed
+  int exit_code = 0;
+};
+
+/// Parses argv: --config FILE, --listen URL (repeatable, replaces the file's listeners),
+/// --data-dir DIR, --threads N, --log-level LEVEL, --help, --version. Command-line values
+/// override the file. Throws ConfigError for bad arguments.
+CommandLine parse_command_line(int argc, const char* const* argv);
+
+}  // namespace gridmq::config

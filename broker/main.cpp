@@ -1,0 +1,2 @@
+// Placeholder until the net layer lands.
+int main() { return 0; }
