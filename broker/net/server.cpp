@@ -1,0 +1,142 @@
+#include "net/server.hpp"
+
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <stdexcept>
+
+#include "net/connection.hpp"
+
+namespace gridmq::net {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+Server::Server(const config::BrokerConfig& cfg, auth::Acl acl,
+               std::shared_ptr<spdlog::logger> log)
+    : cfg_(cfg),
+      log_(std::move(log)),
+      core_(std::make_unique<session::BrokerCore>(cfg, std::move(acl))) {
+  unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i));
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  for (const auto& l : cfg_.listeners) {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(l.host, ec);
+    if (ec) throw std::runtime_error("listener " + l.host + ": not an IP address");
+    asio::ip::tcp::endpoint ep(addr, l.port);
+    asio::ip::tcp::acceptor acc(control_);
+    acc.open(ep.protocol(), ec);
+    if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acc.bind(ep, ec);
+    if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + l.scheme + "://" + l.host + ":" +
+                               std::to_string(l.port) + ": " + ec.message());
+    }
+    acceptors_.push_back(std::move(acc));
+  }
+  for (auto& w : workers_) w->start();
+  for (std::size_t i = 0; i < acceptors_.size(); ++i) {
+    const auto& l = cfg_.listeners[i];
+    log_->info("listening on {}://{}:{}", l.scheme, l.host, acceptors_[i].local_endpoint().port());
+    accept(i);
+  }
+  schedule_tick();
+  control_thread_ = std::thread([this] { control_.run(); });
+  started_ = true;
+}
+
+std::vector<std::uint16_t> Server::bound_ports() const {
+  std::vector<std::uint16_t> ports;
+  for (const auto& a : acceptors_) ports.push_back(a.local_endpoint().port());
+  return ports;
+}
+
+void Server::accept(std::size_t listener) {
+  auto& worker = *workers_[next_worker_];
+  next_worker_ = (next_worker_ + 1) % workers_.size();
+  acceptors_[listener].async_accept(
+      worker.context(),
+      [this, listener, &worker](const boost::system::error_code& ec, asio::ip::tcp::socket s) {
+        if (ec == asio::error::operation_aborted || stopped_) return;
+        if (ec) {
+          log_->warn("accept failed: {}", ec.message());  // e.g. out of file descriptors
+        } else {
+          asio::post(worker.context(), [this, &worker, sock = std::move(s)]() mutable {
+            if (worker.connections().size() * workers_.size() >= cfg_.limits.max_connections) {
+              log_->warn("connection refused: max_connections reached");
+              return;  // the socket closes as it goes out of scope
+            }
+            auto c = std::make_shared<Connection>(worker, std::move(sock), *core_, *log_);
+            worker.connections().insert(c);
+            c->start();
+          });
+        }
+        accept(listener);
+      });
+}
+
+void Server::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::seconds(1));
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    core_->tick(Clock::now());
+    schedule_tick();
+  });
+}
+
+std::size_t Server::connection_count() {
+  std::size_t total = 0;
+  for (auto& w : workers_) {
+    std::promise<std::size_t> p;
+    auto f = p.get_future();
+    asio::post(w->context(), [&] { p.set_value(w->connections().size()); });
+    total += f.get();
+  }
+  return total;
+}
+
+void Server::stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  {
+    std::promise<void> done;
+    asio::post(control_, [&] {
+      boost::system::error_code ec;
+      for (auto& a : acceptors_) a.close(ec);
+      tick_timer_.cancel();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  for (auto& w : workers_) {
+    asio::post(w->context(), [&w] {
+      auto conns = w->connections();  // copy: kicking may erase
+      for (auto& c : conns) c->kick(protocol::ReasonCode::kServerShuttingDown);
+    });
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(3);
+  while (connection_count() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  core_->flush_wills(Clock::now());
+  for (auto& w : workers_) {
+    asio::post(w->context(), [&w] { w->connections().clear(); });
+  }
+  for (auto& w : workers_) {
+    w->context().stop();
+    w->join();
+  }
+  control_.stop();
+  if (control_thread_.joinable()) control_thread_.join();
+  log_->info("stopped");
+}
+
+}  // namespace gridmq::net

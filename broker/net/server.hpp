@@ -1,0 +1,59 @@
+#pragma once
+// Server: the listeners, the worker threads and the shared BrokerCore of one broker instance.
+// Several Servers can run in one process (no globals).
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/broker_config.hpp"
+#include "net/worker.hpp"
+#include "session/broker_core.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace gridmq::net {
+
+class Server {
+ public:
+  /// Throws std::runtime_error when a listener cannot be bound.
+  Server(const config::BrokerConfig& cfg, auth::Acl acl, std::shared_ptr<spdlog::logger> log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds the listeners and starts the workers. Returns once accepting.
+  void start();
+  /// Graceful stop: stop accepting, disconnect every client (v5: DISCONNECT 0x8B, wills
+  /// published), then stop the threads. Idempotent; blocks until done.
+  void stop();
+
+  /// The ports actually bound, in listener order (useful with port 0).
+  std::vector<std::uint16_t> bound_ports() const;
+  session::BrokerCore& core() { return *core_; }
+
+ private:
+  void accept(std::size_t listener);
+  void schedule_tick();
+  std::size_t connection_count();
+
+  config::BrokerConfig cfg_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<session::BrokerCore> core_;
+  boost::asio::io_context control_{1};
+  std::vector<boost::asio::ip::tcp::acceptor> acceptors_;
+  boost::asio::steady_timer tick_timer_{control_};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::size_t next_worker_ = 0;
+  std::thread control_thread_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace gridmq::net

@@ -1,0 +1,301 @@
+#include "session/broker_core.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+#include "protocol/topic.hpp"
+#include "session/peer.hpp"
+
+namespace gridmq::session {
+
+BrokerCore::BrokerCore(const config::BrokerConfig& cfg, auth::Acl acl)
+    : cfg_(cfg), acl_(std::move(acl)), id_salt_(std::random_device{}()) {}
+
+std::string BrokerCore::assign_client_id() {
+  char buf[48];
+  const auto n = assigned_ids_.fetch_add(1, std::memory_order_relaxed);
+  std::snprintf(buf, sizeof buf, "gridmq-%08llx-%llu", static_cast<unsigned long long>(id_salt_),
+                static_cast<unsigned long long>(n));
+  return buf;
+}
+
+BrokerCore::~BrokerCore() = default;
+
+MessagePtr BrokerCore::make_message(std::string topic, std::string payload, std::uint8_t qos,
+                                   bool retain, protocol::Properties props,
+                                   routing::SubscriberKey origin, Clock::time_point now) {
+  auto m = std::make_shared<routing::Message>();
+  m->topic = std::move(topic);
+  m->payload = std::move(payload);
+  m->qos = qos;
+  m->retain = retain;
+  if (props.message_expiry_interval) {
+    m->expires_at = now + std::chrono::seconds(*props.message_expiry_interval);
+    props.message_expiry_interval.reset();
+  }
+  props.topic_alias.reset();
+  props.subscription_identifiers.clear();
+  m->props = std::move(props);
+  m->origin = origin;
+  return m;
+}
+
+BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean_start,
+                                        protocol::Version version, std::uint32_t expiry_interval,
+                                        const std::shared_ptr<Peer>& peer,
+                                        Clock::time_point now) {
+  // A pending delayed will: the session resumes (cancel) or ends (publish now).
+  std::optional<PendingWill> will_now;
+  {
+    std::lock_guard g(wills_mu_);
+    auto it = wills_.find(client_id);
+    if (it != wills_.end()) {
+      if (clean_start) will_now = std::move(it->second);
+      wills_.erase(it);
+    }
+  }
+  if (will_now) publish_will(std::move(*will_now), now);
+
+  Attached result;
+  std::shared_ptr<Peer> previous;
+  SessionPtr discarded;
+  {
+    std::unique_lock g(sessions_mu_);
+    auto it = by_client_id_.find(client_id);
+    if (it != by_client_id_.end()) {
+      auto s = it->second;
+      auto st = s->lock();
+      previous = std::move(st->owner);
+      if (clean_start) {
+        discarded = s;
+      } else {
+        st->owner = peer;
+        st->version = version;
+        st->expiry_interval = expiry_interval;
+        st->expires_at.reset();
+        result.session = s;
+        result.present = true;
+      }
+    }
+    if (discarded) remove_session_locked(discarded);
+    if (!result.session) {
+      auto s = std::make_shared<Session>(client_id, next_key_++);
+      {
+        auto st = s->lock();
+        st->owner = peer;
+        st->version = version;
+        st->expiry_interval = expiry_interval;
+      }
+      by_client_id_.emplace(client_id, s);
+      by_key_.emplace(s->key(), s);
+      result.session = s;
+    }
+  }
+  if (discarded) drop_subscriptions(*discarded);
+  if (previous && previous != peer) previous->kick(protocol::ReasonCode::kSessionTakenOver);
+  return result;
+}
+
+void BrokerCore::detach(const SessionPtr& session, const Peer* peer, Clock::time_point now) {
+  bool remove = false;
+  {
+    auto st = session->lock();
+    if (st->owner.get() != peer) return;  // taken over: the new owner has it
+    st->owner.reset();
+    if (st->expiry_interval == 0) {
+      remove = true;
+    } else if (st->expiry_interval != 0xFFFFFFFFu) {
+      st->expires_at = now + std::chrono::seconds(st->expiry_interval);
+    }
+  }
+  if (!remove) return;
+  {
+    std::unique_lock g(sessions_mu_);
+    auto it = by_client_id_.find(session->client_id());
+    if (it == by_client_id_.end() || it->second != session) return;
+    remove_session_locked(session);
+  }
+  drop_subscriptions(*session);
+}
+
+void BrokerCore::remove_session_locked(const SessionPtr& s) {
+  by_client_id_.erase(s->client_id());
+  by_key_.erase(s->key());
+}
+
+void BrokerCore::drop_subscriptions(Session& s) {
+  std::vector<std::string> filters;
+  {
+    auto st = s.lock();
+    for (auto& [f, sub] : st->subscriptions) filters.push_back(f);
+    st->subscriptions.clear();
+    st->queue.clear();
+    st->queued_bytes = 0;
+  }
+  for (auto& f : filters) tree_.unsubscribe(f, s.key());
+}
+
+bool BrokerCore::enqueue(Session& s, Delivery d) {
+  std::shared_ptr<Peer> wake;
+  {
+    auto st = s.lock();
+    if (!st->owner && d.qos == 0 && !cfg_.mqtt.queue_qos0) return false;
+    const std::size_t bytes = delivery_bytes(d);
+    if (st->queue.size() >= cfg_.mqtt.max_queued_messages ||
+        st->queued_bytes + bytes > cfg_.mqtt.max_queued_bytes) {
+      ++st->dropped;
+      stats_.messages_dropped.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    st->queued_bytes += bytes;
+    st->queue.push_back(std::move(d));
+    if (st->queue.size() == 1) wake = st->owner;  // the first entry wakes; later ones ride along
+  }
+  if (wake) wake->wake();
+  return true;
+}
+
+std::size_t BrokerCore::publish(const MessagePtr& msg, Clock::time_point now) {
+  stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
+  if (msg->retain) retained_.put(msg);
+
+  thread_local std::vector<routing::Match> matches;
+  matches.clear();
+  tree_.match(msg->topic, msg->origin, matches);
+  std::size_t queued = 0;
+  for (auto& m : matches) {
+    SessionPtr target;
+    {
+      std::shared_lock g(sessions_mu_);
+      auto it = by_key_.find(m.subscriber);
+      if (it == by_key_.end()) continue;
+      target = it->second;
+    }
+    Delivery d;
+    d.msg = msg;
+    d.qos = std::min(msg->qos, m.qos);
+    d.retain = msg->retain && m.retain_as_published;
+    d.subscription_ids = std::move(m.subscription_ids);
+    if (enqueue(*target, std::move(d))) ++queued;
+  }
+  (void)now;
+  stats_.messages_routed.fetch_add(queued, std::memory_order_relaxed);
+  return queued;
+}
+
+bool BrokerCore::subscribe(const SessionPtr& session, const protocol::SubscribeEntry& entry,
+                           std::uint32_t subscription_id, Clock::time_point now) {
+  routing::SubscriptionOptions opts;
+  opts.qos = entry.qos;
+  opts.no_local = entry.no_local;
+  opts.retain_as_published = entry.retain_as_published;
+  opts.retain_handling = entry.retain_handling;
+  opts.subscription_id = subscription_id;
+  {
+    auto st = session->lock();
+    st->subscriptions[entry.filter] = StoredSubscription{entry, subscription_id};
+  }
+  const bool is_new = tree_.subscribe(entry.filter, session->key(), opts);
+
+  const bool shared = protocol::parse_shared_filter(entry.filter).has_value();
+  const bool send_retained =
+      !shared && (entry.retain_handling == 0 || (entry.retain_handling == 1 && is_new));
+  if (send_retained) {
+    std::vector<MessagePtr> retained;
+    retained_.match(entry.filter, now, retained);
+    for (auto& msg : retained) {
+      Delivery d;
+      d.msg = msg;
+      d.qos = std::min(msg->qos, entry.qos);
+      d.retain = true;  // MQTT-3.3.1-8: retained messages sent on subscribe keep the flag
+      if (subscription_id) d.subscription_ids.push_back(subscription_id);
+      enqueue(*session, std::move(d));
+    }
+  }
+  return is_new;
+}
+
+bool BrokerCore::unsubscribe(const SessionPtr& session, const std::string& filter) {
+  {
+    auto st = session->lock();
+    st->subscriptions.erase(filter);
+  }
+  return tree_.unsubscribe(filter, session->key());
+}
+
+void BrokerCore::schedule_will(const std::string& client_id, protocol::Will will,
+                               std::uint32_t delay_s, routing::SubscriberKey origin,
+                               Clock::time_point now) {
+  PendingWill w{std::move(will), origin, now + std::chrono::seconds(delay_s)};
+  if (delay_s == 0) {
+    publish_will(std::move(w), now);
+    return;
+  }
+  std::lock_guard g(wills_mu_);
+  wills_[client_id] = std::move(w);
+}
+
+void BrokerCore::publish_will(PendingWill w, Clock::time_point now) {
+  auto props = std::move(w.will.props);
+  props.will_delay_interval.reset();
+  auto msg = make_message(std::move(w.will.topic), std::move(w.will.payload), w.will.qos,
+                          w.will.retain, std::move(props), w.origin, now);
+  publish(msg, now);
+}
+
+void BrokerCore::tick(Clock::time_point now) {
+  std::vector<PendingWill> due;
+  {
+    std::lock_guard g(wills_mu_);
+    for (auto it = wills_.begin(); it != wills_.end();) {
+      if (it->second.due <= now) {
+        due.push_back(std::move(it->second));
+        it = wills_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& w : due) publish_will(std::move(w), now);
+
+  std::vector<SessionPtr> expired;
+  {
+    std::unique_lock g(sessions_mu_);
+    for (auto it = by_client_id_.begin(); it != by_client_id_.end();) {
+      auto s = it->second;
+      bool gone = false;
+      {
+        auto st = s->lock();
+        gone = !st->owner && st->expires_at && *st->expires_at <= now;
+      }
+      if (gone) {
+        by_key_.erase(s->key());
+        it = by_client_id_.erase(it);
+        expired.push_back(std::move(s));
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& s : expired) {
+    drop_subscriptions(*s);
+    stats_.sessions_expired.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void BrokerCore::flush_wills(Clock::time_point now) {
+  std::unordered_map<std::string, PendingWill> all;
+  {
+    std::lock_guard g(wills_mu_);
+    all.swap(wills_);
+  }
+  for (auto& [id, w] : all) publish_will(std::move(w), now);
+}
+
+std::size_t BrokerCore::session_count() const {
+  std::shared_lock g(sessions_mu_);
+  return by_client_id_.size();
+}
+
+}  // namespace gridmq::session

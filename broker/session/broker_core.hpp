@@ -1,0 +1,125 @@
+#pragma once
+// BrokerCore: the state every connection shares — the session registry, the subscription tree,
+// retained messages, pending wills — and message routing. No sockets: connections reach it through
+// ConnectionHandler, and it reaches them through Peer.
+//
+// THREADING: every public method is safe to call from any worker thread. Locks are never nested
+// across sessions (route: tree lock, then one session lock at a time).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "auth/acl.hpp"
+#include "config/broker_config.hpp"
+#include "routing/retained_store.hpp"
+#include "routing/subscription_tree.hpp"
+#include "session/session.hpp"
+
+namespace gridmq::session {
+
+/// Counters for /metrics and tests. Relaxed atomics.
+struct CoreStats {
+  std::atomic<std::uint64_t> messages_in{0};
+  std::atomic<std::uint64_t> messages_routed{0};   // deliveries queued to sessions
+  std::atomic<std::uint64_t> messages_dropped{0};  // queue full or too large for the client
+  std::atomic<std::uint64_t> publish_denied{0};    // ACL
+  std::atomic<std::uint64_t> sessions_expired{0};
+};
+
+class BrokerCore {
+ public:
+  BrokerCore(const config::BrokerConfig& cfg, auth::Acl acl);
+  ~BrokerCore();
+  BrokerCore(const BrokerCore&) = delete;
+  BrokerCore& operator=(const BrokerCore&) = delete;
+
+  const config::BrokerConfig& config() const { return cfg_; }
+  const auth::Acl& acl() const { return acl_; }
+  CoreStats& stats() { return stats_; }
+
+  struct Attached {
+    SessionPtr session;
+    bool present = false;  // an existing session was resumed
+  };
+  /// Binds `client_id`'s session to `peer` (creating it, or discarding the old one when
+  /// clean_start). A previous owner is kicked with 0x8E (session taken over). A pending delayed
+  /// will of this client is cancelled (session resumed) or published now (clean start).
+  Attached attach(const std::string& client_id, bool clean_start, protocol::Version version,
+                  std::uint32_t expiry_interval, const std::shared_ptr<Peer>& peer,
+                  Clock::time_point now);
+
+  /// The connection `peer` ended. If it still owns the session: the session expires now (expiry
+  /// 0, removed with its subscriptions) or at now + expiry_interval.
+  void detach(const SessionPtr& session, const Peer* peer, Clock::time_point now);
+
+  /// Routes a message: stores/clears it as retained when msg->retain, then queues a Delivery on
+  /// every matching session and wakes their connections. @return number of deliveries queued.
+  std::size_t publish(const MessagePtr& msg, Clock::time_point now);
+
+  /// Adds one subscription of `session` (already validated and authorized) and queues the
+  /// retained messages it should get per retain handling. @return true if it was new.
+  bool subscribe(const SessionPtr& session, const protocol::SubscribeEntry& entry,
+                 std::uint32_t subscription_id, Clock::time_point now);
+
+  /// @return true if the subscription existed.
+  bool unsubscribe(const SessionPtr& session, const std::string& filter);
+
+  /// Publishes `will` of `client_id` after `delay_s` seconds (0: now), unless attach() for the
+  /// same client id cancels it first.
+  void schedule_will(const std::string& client_id, protocol::Will will, std::uint32_t delay_s,
+                     routing::SubscriberKey origin, Clock::time_point now);
+
+  /// Fires due wills and removes expired offline sessions. Call about once a second.
+  void tick(Clock::time_point now);
+
+  /// Publishes every pending delayed will now (graceful shutdown).
+  void flush_wills(Clock::time_point now);
+
+  std::size_t session_count() const;
+
+  /// A fresh client identifier for a client that connected with an empty one.
+  std::string assign_client_id();
+
+  /// A message built from a PUBLISH or a will (computes expires_at from the v5 property).
+  static MessagePtr make_message(std::string topic, std::string payload, std::uint8_t qos,
+                                 bool retain, protocol::Properties props,
+                                 routing::SubscriberKey origin, Clock::time_point now);
+
+ private:
+  struct PendingWill {
+    protocol::Will will;
+    routing::SubscriberKey origin = 0;
+    Clock::time_point due;
+  };
+
+  bool enqueue(Session& s, Delivery d);
+  void remove_session_locked(const SessionPtr& s);  // requires sessions_mu_ exclusive
+  void drop_subscriptions(Session& s);
+  void publish_will(PendingWill w, Clock::time_point now);
+
+  const config::BrokerConfig cfg_;
+  const auth::Acl acl_;
+  CoreStats stats_;
+  routing::SubscriptionTree tree_;
+  routing::RetainedStore retained_;
+
+  mutable std::shared_mutex sessions_mu_;
+  std::unordered_map<std::string, SessionPtr> by_client_id_;            // guarded by sessions_mu_
+  std::unordered_map<routing::SubscriberKey, SessionPtr> by_key_;        // guarded by sessions_mu_
+  routing::SubscriberKey next_key_ = 1;                                   // guarded by sessions_mu_
+
+  const std::uint64_t id_salt_;
+  std::atomic<std::uint64_t> assigned_ids_{0};
+
+  std::mutex wills_mu_;
+  std::unordered_map<std::string, PendingWill> wills_;  // guarded by wills_mu_
+};
+
+}  // namespace gridmq::session

@@ -1,0 +1,97 @@
+// ConnectionHandler: what the broker sends — queued deliveries within the client's receive
+// maximum and maximum packet size, topic aliases towards the client, resends on reconnect.
+
+#include <algorithm>
+
+#include "session/connection_handler.hpp"
+
+namespace gridmq::session {
+
+namespace {
+/// Deliveries stop being encoded while this many bytes wait for the socket.
+constexpr std::size_t kOutputHighWater = 256 * 1024;
+}  // namespace
+
+void ConnectionHandler::on_wake(Clock::time_point now) { drain(now); }
+
+void ConnectionHandler::resend_inflight(Clock::time_point now) {
+  auto st = session_->lock();
+  for (const auto& f : st->inflight) {
+    if (f.released) {
+      protocol::PubResponse rel;
+      rel.type = protocol::PacketType::kPubrel;
+      rel.packet_id = f.packet_id;
+      send(rel);
+    } else {
+      send_delivery(f.delivery, f.packet_id, true, now);  // MQTT-4.4.0-1: resend with DUP
+    }
+  }
+}
+
+void ConnectionHandler::drain(Clock::time_point now) {
+  if (!session_ || closing_) return;
+  if (unsent_bytes_ + out_.size() >= kOutputHighWater) return;
+  auto st = session_->lock();
+  if (st->owner.get() != self_raw_) return;
+  const std::size_t window =
+      std::min<std::size_t>(client_receive_maximum_, core_.config().mqtt.max_inflight);
+  while (!st->queue.empty() && unsent_bytes_ + out_.size() < kOutputHighWater) {
+    Delivery& front = st->queue.front();
+    if (front.qos > 0 && st->inflight.size() >= window) break;
+    Delivery d = std::move(front);
+    st->queue.pop_front();
+    st->queued_bytes -= std::min(st->queued_bytes, delivery_bytes(d));
+    if (routing::expired(*d.msg, now)) continue;  // MQTT-3.3.2-5
+    if (d.qos == 0) {
+      send_delivery(d, 0, false, now);
+      continue;
+    }
+    const auto id = next_packet_id(*st);
+    if (send_delivery(d, id, false, now)) st->inflight.push_back(Inflight{id, std::move(d), false});
+  }
+}
+
+bool ConnectionHandler::send_delivery(const Delivery& d, std::uint16_t packet_id, bool dup,
+                                      Clock::time_point now) {
+  const routing::Message& m = *d.msg;
+  const protocol::Properties* props = nullptr;
+  protocol::Properties tmp;
+  std::string_view topic = m.topic;
+  bool new_alias = false;
+  if (is_v5()) {
+    static const protocol::Properties kNone{};
+    const bool any = !(m.props == kNone) || m.expires_at || !d.subscription_ids.empty() ||
+                     client_topic_alias_maximum_ > 0;
+    if (any) {
+      tmp = m.props;
+      if (m.expires_at) {
+        const auto left = std::chrono::ceil<std::chrono::seconds>(*m.expires_at - now).count();
+        tmp.message_expiry_interval = static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1));
+      }
+      tmp.subscription_identifiers = d.subscription_ids;
+      if (client_topic_alias_maximum_ > 0) {
+        auto it = outbound_aliases_.find(m.topic);
+        if (it != outbound_aliases_.end()) {
+          tmp.topic_alias = it->second;
+          topic = {};
+        } else if (next_outbound_alias_ <= client_topic_alias_maximum_) {
+          tmp.topic_alias = next_outbound_alias_;
+          new_alias = true;
+        }
+      }
+      props = &tmp;
+    }
+  }
+  const std::size_t before = out_.size();
+  protocol::encode_publish(version_, topic, m.payload, d.qos, d.retain, dup, packet_id, props,
+                           out_);
+  if (client_max_packet_size_ != 0 && out_.size() - before > client_max_packet_size_) {
+    out_.resize(before);  // MQTT-3.1.2-25: never send more than the client accepts; drop it
+    core_.stats().messages_dropped.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  if (new_alias) outbound_aliases_.emplace(m.topic, next_outbound_alias_++);
+  return true;
+}
+
+}  // namespace gridmq::session

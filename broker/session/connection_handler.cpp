@@ -1,0 +1,272 @@
+// ConnectionHandler: CONNECT, DISCONNECT, keep-alive, takeover and the connection's end.
+// Publish flows and deliveries are in connection_publish.cpp and connection_delivery.cpp.
+
+#include "session/connection_handler.hpp"
+
+#include <algorithm>
+
+#include "protocol/topic.hpp"
+
+namespace gridmq::session {
+
+using protocol::ReasonCode;
+using protocol::Version;
+
+namespace {
+constexpr auto kFarFuture = Clock::time_point::max();
+}
+
+ConnectionHandler::ConnectionHandler(BrokerCore& core, std::weak_ptr<Peer> self,
+                                     std::string remote, Clock::time_point now)
+    : core_(core),
+      self_(std::move(self)),
+      remote_(std::move(remote)),
+      deadline_(now + std::chrono::milliseconds(core.config().mqtt.connect_timeout_ms)) {
+  self_raw_ = self_.lock().get();
+}
+
+ConnectionHandler::~ConnectionHandler() = default;
+
+void ConnectionHandler::send(const protocol::Packet& p) { protocol::encode(p, version_, out_); }
+
+void ConnectionHandler::touch(Clock::time_point now) {
+  deadline_ = keepalive_timeout_.count() > 0 ? now + keepalive_timeout_ : kFarFuture;
+}
+
+void ConnectionHandler::on_packet(protocol::Bytes packet, Clock::time_point now) {
+  if (closing_) return;
+  if (!session_) {
+    if (packet.empty() || (packet[0] >> 4) != static_cast<int>(protocol::PacketType::kConnect)) {
+      closing_ = true;  // MQTT-3.1.0-1: the first packet must be CONNECT; close, say nothing
+      return;
+    }
+    handle_connect(packet, now);
+    return;
+  }
+  touch(now);
+  auto decoded = protocol::decode_packet(packet, version_);
+  if (!decoded) {
+    fail(decoded.error().code, decoded.error().what);
+    return;
+  }
+  auto& p = *decoded;
+  if (auto* pub = std::get_if<protocol::Publish>(&p)) {
+    handle_publish(*pub, now);
+  } else if (auto* r = std::get_if<protocol::PubResponse>(&p)) {
+    handle_pub_response(*r, now);
+  } else if (auto* s = std::get_if<protocol::Subscribe>(&p)) {
+    handle_subscribe(*s, now);
+  } else if (auto* u = std::get_if<protocol::Unsubscribe>(&p)) {
+    handle_unsubscribe(*u);
+  } else if (std::holds_alternative<protocol::Pingreq>(p)) {
+    send(protocol::Pingresp{});
+  } else if (auto* d = std::get_if<protocol::Disconnect>(&p)) {
+    handle_disconnect(*d, now);
+  } else if (std::holds_alternative<protocol::Connect>(p)) {
+    fail(ReasonCode::kProtocolError, "second CONNECT on a connection");  // MQTT-3.1.0-2
+  } else if (std::holds_alternative<protocol::Auth>(p)) {
+    fail(ReasonCode::kProtocolError, "AUTH without an authentication method");
+  } else {
+    fail(ReasonCode::kProtocolError, "packet type not sent by clients");
+  }
+}
+
+void ConnectionHandler::refuse_connect(Version v, ReasonCode rc, std::string why) {
+  version_ = v;
+  protocol::Connack ack;
+  ack.reason = rc;
+  if (v == Version::kV5) ack.props.reason_string = std::move(why);
+  send(ack);
+  closing_ = true;
+}
+
+void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point now) {
+  const auto& cfg = core_.config().mqtt;
+  auto decoded = protocol::decode_connect(packet);
+  if (!decoded) {
+    // Answer in the version the client asked for, if its protocol level byte is readable.
+    auto header = protocol::parse_fixed_header(packet);
+    std::uint8_t level = 0;
+    if (header && *header) {
+      const std::size_t at = (*header)->header_length + 6u;
+      if (at < packet.size()) level = packet[at];
+    }
+    const auto rc = decoded.error().code;
+    if (rc == ReasonCode::kUnsupportedProtocolVersion) {
+      refuse_connect(level == 5 ? Version::kV5 : Version::kV311, rc, decoded.error().what);
+    } else if (level == 5) {
+      refuse_connect(Version::kV5, rc, decoded.error().what);
+    } else {
+      closing_ = true;
+    }
+    return;
+  }
+  protocol::Connect& c = *decoded;
+  version_ = c.version;
+  const bool v5 = is_v5();
+
+  // Client identifier (MQTT-3.1.3-5..9).
+  bool assigned = false;
+  if (c.client_id.empty()) {
+    if (!cfg.allow_zero_length_client_id || (!v5 && !c.clean_start)) {
+      refuse_connect(version_, ReasonCode::kClientIdentifierNotValid,
+                     "empty client identifier not allowed here");
+      return;
+    }
+    c.client_id = core_.assign_client_id();
+    assigned = true;
+  } else if (c.client_id.size() > cfg.max_client_id_length) {
+    refuse_connect(version_, ReasonCode::kClientIdentifierNotValid, "client identifier too long");
+    return;
+  }
+
+  if (v5) {
+    if (c.props.authentication_method) {
+      refuse_connect(version_, ReasonCode::kBadAuthenticationMethod,
+                     "enhanced authentication is not supported");
+      return;
+    }
+    if (c.props.receive_maximum && *c.props.receive_maximum == 0) {
+      refuse_connect(version_, ReasonCode::kProtocolError, "receive maximum 0");
+      return;
+    }
+    if (c.props.maximum_packet_size && *c.props.maximum_packet_size == 0) {
+      refuse_connect(version_, ReasonCode::kProtocolError, "maximum packet size 0");
+      return;
+    }
+    client_receive_maximum_ = c.props.receive_maximum.value_or(65535);
+    client_max_packet_size_ = c.props.maximum_packet_size.value_or(0);
+    client_topic_alias_maximum_ = c.props.topic_alias_maximum.value_or(0);
+    session_expiry_ = std::min(c.props.session_expiry_interval.value_or(0), cfg.max_session_expiry);
+  } else {
+    session_expiry_ = c.clean_start ? 0 : 0xFFFFFFFFu;
+  }
+
+  if (c.will) {
+    if (!protocol::valid_topic_name(c.will->topic)) {
+      refuse_connect(version_, ReasonCode::kTopicNameInvalid, "invalid will topic");
+      return;
+    }
+    if (c.will->qos > cfg.maximum_qos) {
+      refuse_connect(version_, ReasonCode::kQosNotSupported, "will QoS above maximum QoS");
+      return;
+    }
+    if (c.will->retain && !cfg.retain_available) {
+      refuse_connect(version_, ReasonCode::kRetainNotSupported, "retain not available");
+      return;
+    }
+    if (!core_.acl().allowed(auth::Access::kPublish, c.client_id, c.will->topic)) {
+      refuse_connect(version_, ReasonCode::kNotAuthorized, "will topic not authorized");
+      return;
+    }
+    will_ = std::move(c.will);
+  }
+
+  // Keep-alive (MQTT-3.1.2-24); v5 servers may impose their own (Server Keep Alive).
+  std::uint16_t keepalive = c.keep_alive;
+  bool server_keepalive = false;
+  if (v5 && cfg.max_keepalive > 0 && (keepalive == 0 || keepalive > cfg.max_keepalive)) {
+    keepalive = cfg.max_keepalive;
+    server_keepalive = true;
+  }
+  keepalive_timeout_ = std::chrono::milliseconds(std::uint64_t{keepalive} * 1500);
+  client_id_ = c.client_id;
+
+  auto attached =
+      core_.attach(client_id_, c.clean_start, version_, session_expiry_, self_.lock(), now);
+  session_ = attached.session;
+
+  protocol::Connack ack;
+  ack.session_present = attached.present;
+  if (v5) {
+    auto& p = ack.props;
+    if (assigned) p.assigned_client_identifier = client_id_;
+    if (server_keepalive) p.server_keep_alive = keepalive;
+    p.receive_maximum = cfg.receive_maximum;
+    p.topic_alias_maximum = cfg.topic_alias_maximum;
+    if (cfg.max_packet_size < 268435455u) p.maximum_packet_size = cfg.max_packet_size;
+    if (cfg.maximum_qos < 2) p.maximum_qos = cfg.maximum_qos;
+    if (!cfg.retain_available) p.retain_available = 0;
+    if (!cfg.wildcard_subscriptions) p.wildcard_subscription_available = 0;
+    if (!cfg.subscription_identifiers) p.subscription_identifiers_available = 0;
+    if (!cfg.shared_subscriptions) p.shared_subscription_available = 0;
+    if (c.props.session_expiry_interval && session_expiry_ != *c.props.session_expiry_interval) {
+      p.session_expiry_interval = session_expiry_;
+    }
+  }
+  send(ack);
+  touch(now);
+  if (attached.present) resend_inflight(now);
+  drain(now);
+}
+
+void ConnectionHandler::handle_disconnect(const protocol::Disconnect& d, Clock::time_point now) {
+  if (is_v5() && d.props.session_expiry_interval) {
+    if (session_expiry_ == 0 && *d.props.session_expiry_interval != 0) {
+      fail(ReasonCode::kProtocolError, "session expiry set on DISCONNECT after 0 on CONNECT");
+      return;  // MQTT-3.14.2-2
+    }
+    session_expiry_ =
+        std::min(*d.props.session_expiry_interval, core_.config().mqtt.max_session_expiry);
+    auto st = session_->lock();
+    if (st->owner.get() == self_raw_) st->expiry_interval = session_expiry_;
+  }
+  // MQTT-3.14.4-3: a normal DISCONNECT discards the will; v5 reason 0x04 asks for it.
+  const bool with_will = is_v5() && d.reason == ReasonCode::kDisconnectWithWill;
+  closing_ = true;
+  end_session(now, with_will);
+}
+
+void ConnectionHandler::fail(ReasonCode rc, std::string why) {
+  if (closing_) return;
+  if (is_v5() && session_) {
+    protocol::Disconnect d;
+    d.reason = rc;
+    d.props.reason_string = std::move(why);
+    send(d);
+  }
+  closing_ = true;
+}
+
+void ConnectionHandler::on_packet_too_large(Clock::time_point now) {
+  (void)now;
+  fail(ReasonCode::kPacketTooLarge, "packet exceeds maximum packet size");
+}
+
+void ConnectionHandler::on_kick(ReasonCode reason, Clock::time_point now) {
+  if (closing_) return;
+  if (reason == ReasonCode::kSessionTakenOver && will_ && is_v5() &&
+      will_->props.will_delay_interval.value_or(0) > 0) {
+    will_.reset();  // the session goes on under the new connection before the delay ends
+  }
+  fail(reason, reason == ReasonCode::kSessionTakenOver ? "session taken over" : "disconnected");
+  (void)now;
+}
+
+void ConnectionHandler::on_timer(Clock::time_point now) {
+  if (closing_ || now < deadline_) return;
+  if (!session_) {
+    closing_ = true;  // no CONNECT in time
+    return;
+  }
+  fail(ReasonCode::kKeepAliveTimeout, "keep alive timeout");  // MQTT-3.1.2-22
+}
+
+void ConnectionHandler::on_transport_closed(Clock::time_point now) {
+  closing_ = true;
+  end_session(now, true);
+}
+
+void ConnectionHandler::end_session(Clock::time_point now, bool publish_will) {
+  if (ended_ || !session_) return;
+  ended_ = true;
+  if (publish_will && will_) {
+    std::uint32_t delay = 0;
+    if (is_v5()) delay = std::min(will_->props.will_delay_interval.value_or(0), session_expiry_);
+    core_.schedule_will(client_id_, std::move(*will_), delay, session_->key(), now);
+  }
+  will_.reset();
+  core_.detach(session_, self_raw_, now);
+}
+
+}  // namespace gridmq::session

@@ -1,0 +1,106 @@
+#pragma once
+// ConnectionHandler: the MQTT protocol for one network connection, Sans-I/O. The network layer
+// feeds it complete packets (bytes), timer ticks and wake-ups; it appends bytes to send to out()
+// and says when to close. It owns the per-connection state (version, keep-alive, topic aliases,
+// will) and drives the shared Session and BrokerCore.
+//
+// THREADING: one handler is used by one worker thread only.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "protocol/codec.hpp"
+#include "session/broker_core.hpp"
+#include "session/peer.hpp"
+#include "session/session.hpp"
+
+namespace gridmq::session {
+
+class ConnectionHandler {
+ public:
+  /// `self` is the Peer handed to the session registry for wake-ups and kicks.
+  ConnectionHandler(BrokerCore& core, std::weak_ptr<Peer> self, std::string remote,
+                    Clock::time_point now);
+  ~ConnectionHandler();
+  ConnectionHandler(const ConnectionHandler&) = delete;
+  ConnectionHandler& operator=(const ConnectionHandler&) = delete;
+
+  /// One complete packet (fixed header included).
+  void on_packet(protocol::Bytes packet, Clock::time_point now);
+  /// The fixed header announced a packet larger than the broker accepts (0x95).
+  void on_packet_too_large(Clock::time_point now);
+  /// The byte stream cannot be framed (bad remaining length): close with `rc`.
+  void on_protocol_error(protocol::ReasonCode rc, std::string why) { fail(rc, std::move(why)); }
+  /// The transport failed or the peer closed: publish the will if due, release the session.
+  void on_transport_closed(Clock::time_point now);
+  /// The session has queued deliveries (Peer::wake) or output drained: send what the window
+  /// allows.
+  void on_wake(Clock::time_point now);
+  /// Disconnect requested by the broker (takeover, shutdown, admin).
+  void on_kick(protocol::ReasonCode reason, Clock::time_point now);
+  /// Timer: keep-alive and connect timeouts.
+  void on_timer(Clock::time_point now);
+
+  /// Bytes to write. The network layer takes them (swap/clear) and writes them in order.
+  std::string& out() { return out_; }
+  /// Stop reading, write what is in out(), then close the socket.
+  bool closing() const { return closing_; }
+  /// When on_timer should next be called.
+  Clock::time_point deadline() const { return deadline_; }
+  /// Set by the network layer: bytes queued for the socket and not yet written. Deliveries wait
+  /// while this is above the output high-water mark (slow consumers keep their backlog in the
+  /// session queue, which is bounded).
+  void set_unsent_bytes(std::size_t n) { unsent_bytes_ = n; }
+
+  bool connected() const { return session_ != nullptr; }
+  const std::string& client_id() const { return client_id_; }
+
+ private:
+  void handle_connect(protocol::Bytes packet, Clock::time_point now);
+  void handle_publish(protocol::Publish& p, Clock::time_point now);
+  void handle_pub_response(const protocol::PubResponse& r, Clock::time_point now);
+  void handle_subscribe(const protocol::Subscribe& s, Clock::time_point now);
+  void handle_unsubscribe(const protocol::Unsubscribe& u);
+  void handle_disconnect(const protocol::Disconnect& d, Clock::time_point now);
+
+  void refuse_connect(protocol::Version v, protocol::ReasonCode rc, std::string why);
+  /// Protocol violation: v5 DISCONNECT with `rc` (and reason string), then close.
+  void fail(protocol::ReasonCode rc, std::string why);
+  void send(const protocol::Packet& p);
+  void resend_inflight(Clock::time_point now);
+  void drain(Clock::time_point now);
+  bool send_delivery(const Delivery& d, std::uint16_t packet_id, bool dup, Clock::time_point now);
+  void end_session(Clock::time_point now, bool publish_will);
+  void touch(Clock::time_point now);
+  bool is_v5() const { return version_ == protocol::Version::kV5; }
+
+  BrokerCore& core_;
+  std::weak_ptr<Peer> self_;
+  const Peer* self_raw_ = nullptr;
+  std::string remote_;
+  std::string out_;
+  bool closing_ = false;
+  bool ended_ = false;
+  Clock::time_point deadline_;
+  std::size_t unsent_bytes_ = 0;
+
+  // After CONNECT:
+  protocol::Version version_ = protocol::Version::kV5;
+  std::string client_id_;
+  SessionPtr session_;
+  std::optional<protocol::Will> will_;
+  std::uint32_t session_expiry_ = 0;
+  std::chrono::milliseconds keepalive_timeout_{0};  // 0 = none
+  std::uint16_t client_receive_maximum_ = 65535;
+  std::uint32_t client_max_packet_size_ = 0;  // 0 = no limit
+  std::uint16_t client_topic_alias_maximum_ = 0;
+  std::unordered_map<std::uint16_t, std::string> inbound_aliases_;
+  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
+  std::uint16_t next_outbound_alias_ = 1;
+};
+
+}  // namespace gridmq::session
