@@ -2,6 +2,7 @@
 // Loading and validating the config file and the command line. Startup-only code: errors are
 // reported as ConfigError exceptions carrying a message that names the file, line and key.
 
+#include <iosfwd>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ BrokerConfig load_config_file(const std::string& path);
 /// Parses "tcp://HOST:PORT" (IPv6 as "tcp://[::1]:1883"). Throws ConfigError.
 Listener parse_listen_url(std::string_view url);
 
+/// The version --version prints ("gridmq 0.1.0").
+inline constexpr const char* kVersion = "0.1.0";
+
 /// What the command line asked for.
 struct CommandLine {
   BrokerConfig config;
@@ -36,7 +40,9 @@ struct CommandLine {
 
 /// Parses argv: --config FILE, --listen URL (repeatable, replaces the file's listeners),
 /// --data-dir DIR, --threads N, --log-level LEVEL, --help, --version. Command-line values
-/// override the file. Throws ConfigError for bad arguments.
+/// override the file. Throws ConfigError for bad arguments. --help and --version print to `out`
+/// (std::cout for the two-argument form) and return with exit_now set.
 CommandLine parse_command_line(int argc, const char* const* argv);
+CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& out);
 
 }  // namespace gridmq::config
