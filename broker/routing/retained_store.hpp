@@ -19,7 +19,8 @@ class RetainedStore {
   RetainedStore(const RetainedStore&) = delete;
   RetainedStore& operator=(const RetainedStore&) = delete;
 
-  /// Stores `msg` as the retained message of its topic; an empty payload deletes it (MQTT-3.3.1-10).
+  /// Stores `msg` as the retained message of its topic; an empty payload deletes it
+  /// (MQTT-3.3.1-10).
   void put(const MessagePtr& msg);
 
   /// Appends every unexpired retained message whose topic matches `filter` (a plain filter, not
@@ -27,6 +28,10 @@ class RetainedStore {
   void match(std::string_view filter, Clock::time_point now, std::vector<MessagePtr>& out);
 
   std::size_t size() const;
+
+  /// Number of trie nodes besides the root (one per distinct topic level prefix); nodes left
+  /// without a message or children are pruned. For tests and metrics.
+  std::size_t node_count() const;
 
  private:
   struct Impl;

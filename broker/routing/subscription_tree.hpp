@@ -4,6 +4,7 @@
 // THREADING: safe for concurrent use. match() takes a shared lock (readers never block each
 // other); subscribe/unsubscribe take an exclusive lock. Shared-group round-robin uses atomics.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,9 +28,10 @@ struct SubscriptionOptions {
 /// One delivery decided by match(): a subscriber and how to deliver to it.
 struct Match {
   SubscriberKey subscriber = 0;
-  std::uint8_t qos = 0;  // highest granted QoS among the subscriber's matching filters
+  std::uint8_t qos = 0;              // highest granted QoS among the subscriber's matching filters
   bool retain_as_published = false;  // true if any matching subscription asked for it
-  /// Subscription identifiers of every matching subscription that has one (v5 §3.3.4).
+  /// Subscription identifiers of every matching subscription that has one (v5 §3.3.4), ascending,
+  /// without duplicates.
   std::vector<std::uint32_t> subscription_ids;
   bool shared = false;  // delivered through a $share group
 };
@@ -56,6 +58,11 @@ class SubscriptionTree {
 
   /// Number of (filter, subscriber) pairs stored.
   std::size_t size() const;
+
+  /// Number of trie nodes besides the root (one per distinct filter level prefix); nodes left
+  /// without subscribers or children are pruned, so this drops back to 0 when size() does.
+  /// For tests and metrics.
+  std::size_t node_count() const;
 
  private:
   struct Impl;
