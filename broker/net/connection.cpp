@@ -14,62 +14,84 @@ namespace gridmq::net {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-constexpr std::size_t kReadChunk = 16 * 1024;
-}
-
 Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, session::BrokerCore& core,
                        spdlog::logger& log)
-    : worker_(worker),
-      socket_(std::move(socket)),
-      timer_(worker.context()),
-      core_(core),
-      log_(log) {
+    : worker_(worker), socket_(std::move(socket)), core_(core), log_(log) {
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  worker_.unlink(this);
+}
 
 void Connection::start() {
-  handler_.emplace(core_, weak_from_this(), remote_, Clock::now());
-  in_.resize(kReadChunk);
-  arm_timer();
+  handler_.emplace(core_, weak_from_this(), Clock::now());
+  worker_.link(this);
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
   read();
 }
 
 void Connection::read() {
-  if (closed_ || handler_->closing()) return;
-  if (in_.size() - in_used_ < kReadChunk / 4) in_.resize(in_used_ + kReadChunk);
-  socket_.async_read_some(
-      asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
-      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-        if (ec) {
-          if (!self->closed_) {
-            self->handler_->on_transport_closed(Clock::now());
-            self->close();
-          }
-          return;
-        }
-        self->on_read(n);
-      });
+  if (closed_ || reading_ || handler_->closing()) return;
+  if (writing_ &&
+      handler_->out().size() + writing_buf_.size() > core_.config().limits.max_output_buffer) {
+    read_paused_ = true;  // the peer does not read what we send: stop reading what it sends
+    return;
+  }
+  reading_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->reading_ = false;
+                       if (self->closed_) return;
+                       if (ec) {
+                         self->handler_->on_transport_closed(Clock::now());
+                         self->close();
+                         return;
+                       }
+                       self->on_readable();
+                     });
 }
 
-void Connection::on_read(std::size_t n) {
-  in_used_ += n;
-  process_input();
+void Connection::on_readable() {
+  auto& scratch = worker_.scratch();
+  // A few reads per wake-up at most, so one busy client cannot hold the worker.
+  for (int round = 0; round < 4 && !handler_->closing(); ++round) {
+    boost::system::error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(scratch), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) {
+      flush();
+      if (!closed_) {
+        handler_->on_transport_closed(Clock::now());
+        close();
+      }
+      return;
+    }
+    if (partial_.empty()) {
+      const std::size_t used = process_input(protocol::Bytes(scratch.data(), n));
+      partial_.assign(scratch.begin() + static_cast<std::ptrdiff_t>(used),
+                      scratch.begin() + static_cast<std::ptrdiff_t>(n));
+    } else {
+      partial_.insert(partial_.end(), scratch.begin(),
+                      scratch.begin() + static_cast<std::ptrdiff_t>(n));
+      const std::size_t used = process_input(protocol::Bytes(partial_.data(), partial_.size()));
+      partial_.erase(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(used));
+    }
+    if (partial_.empty() && partial_.capacity() > 0) std::vector<std::uint8_t>().swap(partial_);
+    if (n < scratch.size()) break;
+  }
   flush();
   read();
 }
 
-void Connection::process_input() {
+std::size_t Connection::process_input(protocol::Bytes data) {
   const auto now = Clock::now();
   const auto max_size = core_.config().mqtt.max_packet_size;
   std::size_t pos = 0;
   while (!handler_->closing()) {
-    protocol::Bytes avail(in_.data() + pos, in_used_ - pos);
+    protocol::Bytes avail = data.subspan(pos);
     auto header = protocol::parse_fixed_header(avail);
     if (!header) {
       handler_->on_protocol_error(header.error().code, header.error().what);
@@ -77,26 +99,15 @@ void Connection::process_input() {
     }
     if (!*header) break;  // need more bytes
     const auto& h = **header;
-    if (h.total_length() > std::size_t{max_size} + 5) {
+    if (h.total_length() > std::size_t{max_size}) {
       handler_->on_packet_too_large(now);
       break;
     }
-    if (avail.size() < h.total_length()) {
-      if (in_.size() < in_used_ - pos + h.total_length()) in_.resize(h.total_length() + kReadChunk);
-      break;
-    }
+    if (avail.size() < h.total_length()) break;
     handler_->on_packet(avail.first(h.total_length()), now);
     pos += h.total_length();
   }
-  if (pos > 0) {
-    std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
-    in_used_ -= pos;
-  }
-  if (in_used_ == 0 && in_.size() > 4 * kReadChunk) {
-    in_.resize(kReadChunk);
-    in_.shrink_to_fit();  // an idle connection keeps a small buffer after a large packet
-  }
-  arm_timer();
+  return handler_->closing() ? data.size() : pos;
 }
 
 void Connection::flush() {
@@ -124,36 +135,21 @@ void Connection::flush() {
                         }
                         return;
                       }
-                      if (self->writing_buf_.capacity() > 1024 * 1024) {
+                      if (self->writing_buf_.capacity() > 4096)
                         std::string().swap(self->writing_buf_);
-                      }
                       self->handler_->on_wake(Clock::now());
                       self->flush();
+                      if (self->read_paused_ && !self->writing_) {
+                        self->read_paused_ = false;
+                        self->read();
+                      }
                     });
 }
 
-void Connection::arm_timer() {
+void Connection::on_deadline(Clock::time_point now) {
   if (closed_) return;
-  const auto deadline = handler_->deadline();
-  if (deadline == armed_for_) return;
-  if (deadline == Clock::time_point::max()) {
-    timer_.cancel();
-    armed_for_ = deadline;
-    return;
-  }
-  // A deadline that moved later keeps the earlier timer: it re-arms itself when it fires.
-  if (armed_for_ != Clock::time_point{} && armed_for_ != Clock::time_point::max() &&
-      armed_for_ < deadline)
-    return;
-  armed_for_ = deadline;
-  timer_.expires_at(deadline);
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (ec || self->closed_) return;
-    self->armed_for_ = {};
-    self->handler_->on_timer(Clock::now());
-    self->flush();
-    self->arm_timer();
-  });
+  handler_->on_timer(now);
+  flush();
 }
 
 void Connection::wake() {
@@ -180,9 +176,8 @@ void Connection::close() {
   boost::system::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  timer_.cancel();
-  log_.debug("connection {} closed (client '{}')", remote_, handler_->client_id());
-  worker_.connections().erase(shared_from_this());
+  log_.debug("connection closed (client '{}')", handler_->client_id());
+  worker_.unlink(this);
 }
 
 }  // namespace gridmq::net

@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,31 +35,38 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
   /// Starts reading; call once, on the worker's thread, after construction.
   void start();
 
+  /// When the handler's next timeout is due (checked by the worker's sweep).
+  std::chrono::steady_clock::time_point deadline() const { return handler_->deadline(); }
+  /// The deadline passed: keep-alive or connect timeout.
+  void on_deadline(std::chrono::steady_clock::time_point now);
+
   void wake() override;
   void kick(protocol::ReasonCode reason) override;
 
  private:
+  friend class Worker;  // the intrusive list below
+  Connection* prev_ = nullptr;
+  Connection* next_ = nullptr;
+
   void read();
-  void on_read(std::size_t n);
-  void process_input();
+  void on_readable();
+  /// Frames and handles packets in `data`; returns how many bytes were consumed.
+  std::size_t process_input(protocol::Bytes data);
   void flush();
-  void arm_timer();
   void close();
 
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
   session::BrokerCore& core_;
   spdlog::logger& log_;
   std::optional<session::ConnectionHandler> handler_;
-  std::vector<std::uint8_t> in_;
-  std::size_t in_used_ = 0;
+  std::vector<std::uint8_t> partial_;  // bytes of an incomplete packet, kept between reads
   std::string writing_buf_;
   bool writing_ = false;
+  bool reading_ = false;
+  bool read_paused_ = false;  // output backlog above limits.max_output_buffer
   bool closed_ = false;
-  std::chrono::steady_clock::time_point armed_for_{};
   std::atomic<bool> wake_pending_{false};
-  std::string remote_;
 };
 
 }  // namespace gridmq::net

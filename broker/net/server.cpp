@@ -14,8 +14,7 @@ namespace gridmq::net {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-Server::Server(const config::BrokerConfig& cfg, auth::Acl acl,
-               std::shared_ptr<spdlog::logger> log)
+Server::Server(const config::BrokerConfig& cfg, auth::Acl acl, std::shared_ptr<spdlog::logger> log)
     : cfg_(cfg),
       log_(std::move(log)),
       core_(std::make_unique<session::BrokerCore>(cfg, std::move(acl))) {
@@ -23,7 +22,9 @@ Server::Server(const config::BrokerConfig& cfg, auth::Acl acl,
   for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i));
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::start() {
   for (const auto& l : cfg_.listeners) {
@@ -70,12 +71,11 @@ void Server::accept(std::size_t listener) {
           log_->warn("accept failed: {}", ec.message());  // e.g. out of file descriptors
         } else {
           asio::post(worker.context(), [this, &worker, sock = std::move(s)]() mutable {
-            if (worker.connections().size() * workers_.size() >= cfg_.limits.max_connections) {
+            if (worker.connection_count() * workers_.size() >= cfg_.limits.max_connections) {
               log_->warn("connection refused: max_connections reached");
               return;  // the socket closes as it goes out of scope
             }
             auto c = std::make_shared<Connection>(worker, std::move(sock), *core_, *log_);
-            worker.connections().insert(c);
             c->start();
           });
         }
@@ -97,7 +97,7 @@ std::size_t Server::connection_count() {
   for (auto& w : workers_) {
     std::promise<std::size_t> p;
     auto f = p.get_future();
-    asio::post(w->context(), [&] { p.set_value(w->connections().size()); });
+    asio::post(w->context(), [&] { p.set_value(w->connection_count()); });
     total += f.get();
   }
   return total;
@@ -118,8 +118,7 @@ void Server::stop() {
   }
   for (auto& w : workers_) {
     asio::post(w->context(), [&w] {
-      auto conns = w->connections();  // copy: kicking may erase
-      for (auto& c : conns) c->kick(protocol::ReasonCode::kServerShuttingDown);
+      for (auto& c : w->snapshot()) c->kick(protocol::ReasonCode::kServerShuttingDown);
     });
   }
   const auto deadline = Clock::now() + std::chrono::seconds(3);
@@ -127,9 +126,6 @@ void Server::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   core_->flush_wills(Clock::now());
-  for (auto& w : workers_) {
-    asio::post(w->context(), [&w] { w->connections().clear(); });
-  }
   for (auto& w : workers_) {
     w->context().stop();
     w->join();

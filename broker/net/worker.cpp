@@ -2,16 +2,66 @@
 
 #include "net/connection.hpp"
 
+#include <boost/asio/post.hpp>
+
 namespace gridmq::net {
 
-Worker::~Worker() { join(); }
+Worker::~Worker() {
+  join();
+}
 
 void Worker::start() {
   guard_.emplace(ctx_.get_executor());
+  start_sweep();
   thread_ = std::thread([this] { ctx_.run(); });
 }
 
+void Worker::start_sweep() {
+  sweep_timer_.expires_after(std::chrono::seconds(1));
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::shared_ptr<Connection>> due;
+    for (Connection* c = head_; c; c = c->next_) {
+      if (c->deadline() <= now) due.push_back(c->shared_from_this());
+    }
+    for (auto& c : due) c->on_deadline(now);
+    start_sweep();
+  });
+}
+
+void Worker::link(Connection* c) {
+  c->prev_ = nullptr;
+  c->next_ = head_;
+  if (head_) head_->prev_ = c;
+  head_ = c;
+  ++count_;
+}
+
+void Worker::unlink(Connection* c) {
+  if (c->prev_) {
+    c->prev_->next_ = c->next_;
+  } else if (head_ == c) {
+    head_ = c->next_;
+  } else {
+    return;  // not linked
+  }
+  if (c->next_) c->next_->prev_ = c->prev_;
+  c->prev_ = c->next_ = nullptr;
+  --count_;
+}
+
+std::vector<std::shared_ptr<Connection>> Worker::snapshot() const {
+  std::vector<std::shared_ptr<Connection>> all;
+  all.reserve(count_);
+  for (Connection* c = head_; c; c = c->next_) {
+    if (auto p = c->weak_from_this().lock()) all.push_back(std::move(p));
+  }
+  return all;
+}
+
 void Worker::join() {
+  boost::asio::post(ctx_, [this] { sweep_timer_.cancel(); });
   guard_.reset();
   if (thread_.joinable()) thread_.join();
 }

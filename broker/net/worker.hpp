@@ -3,10 +3,11 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <thread>
-#include <unordered_set>
+#include <vector>
 
 namespace gridmq::net {
 
@@ -20,21 +21,37 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   void start();
+  /// Starts the once-a-second sweep that runs every connection's keep-alive / connect timeout
+  /// check (one timer per worker instead of one per connection).
+  void start_sweep();
   /// Lets run() return once no work is left, and joins the thread.
   void join();
 
   boost::asio::io_context& context() { return ctx_; }
   unsigned index() const { return index_; }
 
-  /// Connections on this worker. Touched only on the worker's thread.
-  std::unordered_set<std::shared_ptr<Connection>>& connections() { return connections_; }
+  /// Read buffer shared by the worker's connections: a connection reads into it and keeps only
+  /// the bytes of an incomplete packet, so idle connections hold no read buffer.
+  std::vector<std::uint8_t>& scratch() { return scratch_; }
+
+  /// Connections on this worker: an intrusive list (no allocation per connection). Touched
+  /// only on the worker's thread. A Connection links itself on start and unlinks when destroyed.
+  void link(Connection* c);
+  void unlink(Connection* c);
+  std::size_t connection_count() const { return count_; }
+  /// Strong references to every live connection (for sweeps and shutdown).
+  std::vector<std::shared_ptr<Connection>> snapshot() const;
 
  private:
   const unsigned index_;
+  // Declared before ctx_: connections destroyed with ctx_'s pending handlers unlink themselves.
+  Connection* head_ = nullptr;
+  std::size_t count_ = 0;
   boost::asio::io_context ctx_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
   std::thread thread_;
-  std::unordered_set<std::shared_ptr<Connection>> connections_;
+  boost::asio::steady_timer sweep_timer_{ctx_};
+  std::vector<std::uint8_t> scratch_ = std::vector<std::uint8_t>(64 * 1024);
 };
 
 }  // namespace gridmq::net

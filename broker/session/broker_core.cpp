@@ -23,8 +23,8 @@ std::string BrokerCore::assign_client_id() {
 BrokerCore::~BrokerCore() = default;
 
 MessagePtr BrokerCore::make_message(std::string topic, std::string payload, std::uint8_t qos,
-                                   bool retain, protocol::Properties props,
-                                   routing::SubscriberKey origin, Clock::time_point now) {
+                                    bool retain, protocol::Properties props,
+                                    routing::SubscriberKey origin, Clock::time_point now) {
   auto m = std::make_shared<routing::Message>();
   m->topic = std::move(topic);
   m->payload = std::move(payload);
@@ -43,8 +43,7 @@ MessagePtr BrokerCore::make_message(std::string topic, std::string payload, std:
 
 BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean_start,
                                         protocol::Version version, std::uint32_t expiry_interval,
-                                        const std::shared_ptr<Peer>& peer,
-                                        Clock::time_point now) {
+                                        const std::shared_ptr<Peer>& peer, Clock::time_point now) {
   // A pending delayed will: the session resumes (cancel) or ends (publish now).
   std::optional<PendingWill> will_now;
   {
@@ -87,7 +86,7 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
         st->version = version;
         st->expiry_interval = expiry_interval;
       }
-      by_client_id_.emplace(client_id, s);
+      by_client_id_.emplace(s->client_id(), s);
       by_key_.emplace(s->key(), s);
       result.session = s;
     }

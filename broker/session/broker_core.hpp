@@ -111,9 +111,10 @@ class BrokerCore {
   routing::RetainedStore retained_;
 
   mutable std::shared_mutex sessions_mu_;
-  std::unordered_map<std::string, SessionPtr> by_client_id_;            // guarded by sessions_mu_
-  std::unordered_map<routing::SubscriberKey, SessionPtr> by_key_;        // guarded by sessions_mu_
-  routing::SubscriberKey next_key_ = 1;                                   // guarded by sessions_mu_
+  // Keys view Session::client_id() of the mapped session (no second copy of every id).
+  std::unordered_map<std::string_view, SessionPtr> by_client_id_;  // guarded by sessions_mu_
+  std::unordered_map<routing::SubscriberKey, SessionPtr> by_key_;  // guarded by sessions_mu_
+  routing::SubscriberKey next_key_ = 1;                            // guarded by sessions_mu_
 
   const std::uint64_t id_salt_;
   std::atomic<std::uint64_t> assigned_ids_{0};

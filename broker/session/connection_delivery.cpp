@@ -12,7 +12,9 @@ namespace {
 constexpr std::size_t kOutputHighWater = 256 * 1024;
 }  // namespace
 
-void ConnectionHandler::on_wake(Clock::time_point now) { drain(now); }
+void ConnectionHandler::on_wake(Clock::time_point now) {
+  drain(now);
+}
 
 void ConnectionHandler::resend_inflight(Clock::time_point now) {
   auto st = session_->lock();
@@ -70,8 +72,11 @@ bool ConnectionHandler::send_delivery(const Delivery& d, std::uint16_t packet_id
       }
       tmp.subscription_identifiers = d.subscription_ids;
       if (client_topic_alias_maximum_ > 0) {
-        auto it = outbound_aliases_.find(m.topic);
-        if (it != outbound_aliases_.end()) {
+        if (!outbound_aliases_) {
+          outbound_aliases_ = std::make_unique<std::unordered_map<std::string, std::uint16_t>>();
+        }
+        auto it = outbound_aliases_->find(m.topic);
+        if (it != outbound_aliases_->end()) {
           tmp.topic_alias = it->second;
           topic = {};
         } else if (next_outbound_alias_ <= client_topic_alias_maximum_) {
@@ -90,7 +95,7 @@ bool ConnectionHandler::send_delivery(const Delivery& d, std::uint16_t packet_id
     core_.stats().messages_dropped.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  if (new_alias) outbound_aliases_.emplace(m.topic, next_outbound_alias_++);
+  if (new_alias) outbound_aliases_->emplace(m.topic, next_outbound_alias_++);
   return true;
 }
 

@@ -17,17 +17,23 @@ constexpr auto kFarFuture = Clock::time_point::max();
 }
 
 ConnectionHandler::ConnectionHandler(BrokerCore& core, std::weak_ptr<Peer> self,
-                                     std::string remote, Clock::time_point now)
+                                     Clock::time_point now)
     : core_(core),
       self_(std::move(self)),
-      remote_(std::move(remote)),
       deadline_(now + std::chrono::milliseconds(core.config().mqtt.connect_timeout_ms)) {
   self_raw_ = self_.lock().get();
 }
 
 ConnectionHandler::~ConnectionHandler() = default;
 
-void ConnectionHandler::send(const protocol::Packet& p) { protocol::encode(p, version_, out_); }
+const std::string& ConnectionHandler::client_id() const {
+  static const std::string kNone;
+  return session_ ? session_->client_id() : kNone;
+}
+
+void ConnectionHandler::send(const protocol::Packet& p) {
+  protocol::encode(p, version_, out_);
+}
 
 void ConnectionHandler::touch(Clock::time_point now) {
   deadline_ = keepalive_timeout_.count() > 0 ? now + keepalive_timeout_ : kFarFuture;
@@ -159,7 +165,7 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
       refuse_connect(version_, ReasonCode::kNotAuthorized, "will topic not authorized");
       return;
     }
-    will_ = std::move(c.will);
+    will_ = std::make_unique<protocol::Will>(std::move(*c.will));
   }
 
   // Keep-alive (MQTT-3.1.2-24); v5 servers may impose their own (Server Keep Alive).
@@ -170,17 +176,16 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
     server_keepalive = true;
   }
   keepalive_timeout_ = std::chrono::milliseconds(std::uint64_t{keepalive} * 1500);
-  client_id_ = c.client_id;
 
   auto attached =
-      core_.attach(client_id_, c.clean_start, version_, session_expiry_, self_.lock(), now);
+      core_.attach(c.client_id, c.clean_start, version_, session_expiry_, self_.lock(), now);
   session_ = attached.session;
 
   protocol::Connack ack;
   ack.session_present = attached.present;
   if (v5) {
     auto& p = ack.props;
-    if (assigned) p.assigned_client_identifier = client_id_;
+    if (assigned) p.assigned_client_identifier = c.client_id;
     if (server_keepalive) p.server_keep_alive = keepalive;
     p.receive_maximum = cfg.receive_maximum;
     p.topic_alias_maximum = cfg.topic_alias_maximum;
@@ -263,7 +268,7 @@ void ConnectionHandler::end_session(Clock::time_point now, bool publish_will) {
   if (publish_will && will_) {
     std::uint32_t delay = 0;
     if (is_v5()) delay = std::min(will_->props.will_delay_interval.value_or(0), session_expiry_);
-    core_.schedule_will(client_id_, std::move(*will_), delay, session_->key(), now);
+    core_.schedule_will(session_->client_id(), std::move(*will_), delay, session_->key(), now);
   }
   will_.reset();
   core_.detach(session_, self_raw_, now);

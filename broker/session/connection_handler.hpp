@@ -23,8 +23,7 @@ namespace gridmq::session {
 class ConnectionHandler {
  public:
   /// `self` is the Peer handed to the session registry for wake-ups and kicks.
-  ConnectionHandler(BrokerCore& core, std::weak_ptr<Peer> self, std::string remote,
-                    Clock::time_point now);
+  ConnectionHandler(BrokerCore& core, std::weak_ptr<Peer> self, Clock::time_point now);
   ~ConnectionHandler();
   ConnectionHandler(const ConnectionHandler&) = delete;
   ConnectionHandler& operator=(const ConnectionHandler&) = delete;
@@ -57,7 +56,8 @@ class ConnectionHandler {
   void set_unsent_bytes(std::size_t n) { unsent_bytes_ = n; }
 
   bool connected() const { return session_ != nullptr; }
-  const std::string& client_id() const { return client_id_; }
+  /// Empty until CONNECT is accepted.
+  const std::string& client_id() const;
 
  private:
   void handle_connect(protocol::Bytes packet, Clock::time_point now);
@@ -81,7 +81,6 @@ class ConnectionHandler {
   BrokerCore& core_;
   std::weak_ptr<Peer> self_;
   const Peer* self_raw_ = nullptr;
-  std::string remote_;
   std::string out_;
   bool closing_ = false;
   bool ended_ = false;
@@ -90,16 +89,16 @@ class ConnectionHandler {
 
   // After CONNECT:
   protocol::Version version_ = protocol::Version::kV5;
-  std::string client_id_;
   SessionPtr session_;
-  std::optional<protocol::Will> will_;
+  std::unique_ptr<protocol::Will> will_;  // heap: most connections have none
   std::uint32_t session_expiry_ = 0;
   std::chrono::milliseconds keepalive_timeout_{0};  // 0 = none
   std::uint16_t client_receive_maximum_ = 65535;
   std::uint32_t client_max_packet_size_ = 0;  // 0 = no limit
   std::uint16_t client_topic_alias_maximum_ = 0;
-  std::unordered_map<std::uint16_t, std::string> inbound_aliases_;
-  std::unordered_map<std::string, std::uint16_t> outbound_aliases_;
+  // Topic aliases, allocated on first use (idle connections pay 16 bytes, not 112).
+  std::unique_ptr<std::unordered_map<std::uint16_t, std::string>> inbound_aliases_;
+  std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> outbound_aliases_;
   std::uint16_t next_outbound_alias_ = 1;
 };
 

@@ -28,15 +28,18 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
       fail(ReasonCode::kTopicAliasInvalid, "topic alias out of range");  // MQTT-3.3.2-8/9
       return;
     }
+    if (!inbound_aliases_) {
+      inbound_aliases_ = std::make_unique<std::unordered_map<std::uint16_t, std::string>>();
+    }
     if (p.topic.empty()) {
-      auto it = inbound_aliases_.find(alias);
-      if (it == inbound_aliases_.end()) {
+      auto it = inbound_aliases_->find(alias);
+      if (it == inbound_aliases_->end()) {
         fail(ReasonCode::kProtocolError, "unknown topic alias");
         return;
       }
       p.topic = it->second;
     } else {
-      inbound_aliases_[alias] = p.topic;
+      (*inbound_aliases_)[alias] = p.topic;
     }
   }
   if (p.topic.empty()) {
@@ -53,7 +56,8 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     bool over = false;
     {
       auto st = session_->lock();
-      resend = st->inbound_qos2.count(p.packet_id) > 0;
+      resend = std::find(st->inbound_qos2.begin(), st->inbound_qos2.end(), p.packet_id) !=
+               st->inbound_qos2.end();
       over = !resend && st->inbound_qos2.size() >= cfg.receive_maximum;
     }
     if (resend) {  // a resend: acknowledged again, not routed again
@@ -66,7 +70,7 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     }
   }
 
-  const bool allowed = core_.acl().allowed(auth::Access::kPublish, client_id_, p.topic);
+  const bool allowed = core_.acl().allowed(auth::Access::kPublish, session_->client_id(), p.topic);
   if (!allowed) {
     core_.stats().publish_denied.fetch_add(1, std::memory_order_relaxed);
     if (is_v5()) {
@@ -84,7 +88,7 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
   if (p.qos == 0) return;
   if (p.qos == 2) {
     auto st = session_->lock();
-    st->inbound_qos2.insert(p.packet_id);
+    st->inbound_qos2.push_back(p.packet_id);
   }
   send(ack);
 }
@@ -94,7 +98,14 @@ void ConnectionHandler::handle_pub_response(const PubResponse& r, Clock::time_po
     bool found = false;
     {
       auto st = session_->lock();
-      found = st->inbound_qos2.erase(r.packet_id) > 0;
+      auto& ids = st->inbound_qos2;
+      auto it = std::find(ids.begin(), ids.end(), r.packet_id);
+      found = it != ids.end();
+      if (found) {
+        *it = ids.back();
+        ids.pop_back();
+        if (ids.empty()) std::vector<std::uint16_t>().swap(ids);
+      }
     }
     PubResponse comp;
     comp.type = PacketType::kPubcomp;
@@ -169,7 +180,7 @@ void ConnectionHandler::handle_subscribe(const protocol::Subscribe& s, Clock::ti
       rc = ReasonCode::kSharedSubscriptionsNotSupported;
     } else if (!cfg.wildcard_subscriptions && protocol::has_wildcard(e.filter)) {
       rc = ReasonCode::kWildcardSubscriptionsNotSupported;
-    } else if (!core_.acl().allowed(auth::Access::kSubscribe, client_id_, e.filter)) {
+    } else if (!core_.acl().allowed(auth::Access::kSubscribe, session_->client_id(), e.filter)) {
       rc = ReasonCode::kNotAuthorized;
     } else {
       auto granted = e;

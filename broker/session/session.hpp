@@ -9,18 +9,17 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "protocol/packet.hpp"
 #include "routing/message.hpp"
 #include "routing/subscription_tree.hpp"
+#include "session/fifo.hpp"
 
 namespace gridmq::session {
 
@@ -59,11 +58,11 @@ class Session {
     protocol::Version version = protocol::Version::kV5;
     std::uint32_t expiry_interval = 0;  // seconds; 0xFFFFFFFF = never
     std::map<std::string, StoredSubscription> subscriptions;
-    std::deque<Delivery> queue;
+    Fifo<Delivery> queue;
     std::size_t queued_bytes = 0;
-    std::uint64_t dropped = 0;  // deliveries dropped because the queue was full
-    std::deque<Inflight> inflight;  // in send order
-    std::set<std::uint16_t> inbound_qos2;  // PUBREC sent, PUBREL not yet received
+    std::uint64_t dropped = 0;                // deliveries dropped because the queue was full
+    std::vector<Inflight> inflight;           // in send order
+    std::vector<std::uint16_t> inbound_qos2;  // PUBREC sent, PUBREL not yet received
     std::uint16_t last_packet_id = 0;
     /// The connection that owns the session now; null while offline.
     std::shared_ptr<Peer> owner;

@@ -25,9 +25,7 @@ struct FakePeer : Peer {
 class Client {
  public:
   Client(BrokerCore& core, Clock::time_point now, protocol::Version v = protocol::Version::kV5)
-      : peer_(std::make_shared<FakePeer>()),
-        handler_(core, peer_, "test", now),
-        version_(v) {}
+      : peer_(std::make_shared<FakePeer>()), handler_(core, peer_, now), version_(v) {}
 
   void send(const protocol::Packet& p, Clock::time_point now) {
     std::string bytes;
@@ -38,7 +36,8 @@ class Client {
 
   /// Decodes and removes everything the handler wrote so far.
   std::vector<protocol::Packet> received() {
-    std::vector<protocol::Packet> out;
+    std::vector<protocol::Packet> out = std::move(backlog_);
+    backlog_.clear();
     std::string& buf = handler_.out();
     std::size_t pos = 0;
     while (pos < buf.size()) {
@@ -67,7 +66,9 @@ class Client {
     send(c, now);
     auto got = received();
     if (got.empty() || !std::holds_alternative<protocol::Connack>(got.front())) return {};
-    return std::get<protocol::Connack>(got.front());
+    auto ack = std::get<protocol::Connack>(got.front());
+    backlog_.assign(std::make_move_iterator(got.begin() + 1), std::make_move_iterator(got.end()));
+    return ack;
   }
 
   void subscribe(const std::string& filter, std::uint8_t qos, Clock::time_point now,
@@ -97,6 +98,7 @@ class Client {
   std::shared_ptr<FakePeer> peer_;
   ConnectionHandler handler_;
   protocol::Version version_;
+  std::vector<protocol::Packet> backlog_;  // decoded after a CONNACK, not yet returned
 };
 
 template <class T>
