@@ -1,0 +1,28 @@
+// connect: a connect storm; N connections opened with --connect-concurrency in flight, each timed
+// from TCP connect to CONNACK, all closed once every one is up.
+
+#include "connections.hpp"
+#include "scenarios.hpp"
+
+namespace gridmq::bench {
+
+Result run_connect(const Options& o) {
+  const long pid = o.broker_pid;
+  std::optional<long> before;
+  if (pid > 0) before = read_rss_kib(pid);
+  auto coordinate = [&](bool all_arrived, Result& r) {
+    if (!all_arrived) r.errors.push_back("not every worker reported its connections in time");
+    if (pid > 0) {
+      const auto after = read_rss_kib(pid);
+      if (before && after) {
+        r.broker["pid"] = pid;
+        r.broker["rss_before_kib"] = *before;
+        r.broker["rss_after_kib"] = *after;
+      }
+      if (!process_alive(pid)) r.errors.push_back("broker process is gone");
+    }
+  };
+  return run_connection_workers(o, "connect", 5, coordinate);
+}
+
+}  // namespace gridmq::bench
