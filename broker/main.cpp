@@ -52,6 +52,14 @@ int run(int argc, char** argv) {
     return 2;
   }
 
+  // Signal handling is in place before any listener opens: a SIGTERM that arrives as soon as the
+  // port accepts still shuts down gracefully (asio queues it until run()).
+  boost::asio::io_context signals_ctx;
+  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int sig) {
+    log->info("signal {}: shutting down", sig);
+  });
+
   gridmq::net::Server server(cfg, std::move(acl), log);
   try {
     server.start();
@@ -59,12 +67,6 @@ int run(int argc, char** argv) {
     log->error("{}", e.what());
     return 1;
   }
-
-  boost::asio::io_context signals_ctx;
-  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int sig) {
-    log->info("signal {}: shutting down", sig);
-  });
   signals_ctx.run();
   server.stop();
   return 0;

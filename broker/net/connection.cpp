@@ -16,7 +16,7 @@ using Clock = std::chrono::steady_clock;
 
 Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, session::BrokerCore& core,
                        spdlog::logger& log)
-    : worker_(worker), socket_(std::move(socket)), core_(core), log_(log) {
+    : worker_(worker), socket_(std::move(socket)), log_(log), handler_(core, *this, Clock::now()) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
@@ -26,7 +26,6 @@ Connection::~Connection() {
 }
 
 void Connection::start() {
-  handler_.emplace(core_, weak_from_this(), Clock::now());
   worker_.link(this);
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
@@ -34,9 +33,9 @@ void Connection::start() {
 }
 
 void Connection::read() {
-  if (closed_ || reading_ || handler_->closing()) return;
-  if (writing_ &&
-      handler_->out().size() + writing_buf_.size() > core_.config().limits.max_output_buffer) {
+  if (closed_ || reading_ || handler_.closing()) return;
+  if (writing_ && handler_.out().size() + writing_buf_.size() >
+                      handler_.core().config().limits.max_output_buffer) {
     read_paused_ = true;  // the peer does not read what we send: stop reading what it sends
     return;
   }
@@ -46,7 +45,7 @@ void Connection::read() {
                        self->reading_ = false;
                        if (self->closed_) return;
                        if (ec) {
-                         self->handler_->on_transport_closed(Clock::now());
+                         self->handler_.on_transport_closed(Clock::now());
                          self->close();
                          return;
                        }
@@ -57,29 +56,37 @@ void Connection::read() {
 void Connection::on_readable() {
   auto& scratch = worker_.scratch();
   // A few reads per wake-up at most, so one busy client cannot hold the worker.
-  for (int round = 0; round < 4 && !handler_->closing(); ++round) {
+  for (int round = 0; round < 4 && !handler_.closing(); ++round) {
     boost::system::error_code ec;
     const std::size_t n = socket_.read_some(asio::buffer(scratch), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec) {
       flush();
       if (!closed_) {
-        handler_->on_transport_closed(Clock::now());
+        handler_.on_transport_closed(Clock::now());
         close();
       }
       return;
     }
-    if (partial_.empty()) {
-      const std::size_t used = process_input(protocol::Bytes(scratch.data(), n));
-      partial_.assign(scratch.begin() + static_cast<std::ptrdiff_t>(used),
-                      scratch.begin() + static_cast<std::ptrdiff_t>(n));
+    const auto tail = [&](protocol::Bytes data, std::size_t used) {
+      if (used < data.size()) {
+        std::vector<std::uint8_t> rest(data.begin() + static_cast<std::ptrdiff_t>(used),
+                                       data.end());
+        if (!partial_) partial_ = std::make_unique<std::vector<std::uint8_t>>();
+        partial_->swap(rest);
+      } else {
+        partial_.reset();
+      }
+    };
+    if (!partial_) {
+      protocol::Bytes data(scratch.data(), n);
+      tail(data, process_input(data));
     } else {
-      partial_.insert(partial_.end(), scratch.begin(),
-                      scratch.begin() + static_cast<std::ptrdiff_t>(n));
-      const std::size_t used = process_input(protocol::Bytes(partial_.data(), partial_.size()));
-      partial_.erase(partial_.begin(), partial_.begin() + static_cast<std::ptrdiff_t>(used));
+      partial_->insert(partial_->end(), scratch.begin(),
+                       scratch.begin() + static_cast<std::ptrdiff_t>(n));
+      protocol::Bytes data(partial_->data(), partial_->size());
+      tail(data, process_input(data));
     }
-    if (partial_.empty() && partial_.capacity() > 0) std::vector<std::uint8_t>().swap(partial_);
     if (n < scratch.size()) break;
   }
   flush();
@@ -88,34 +95,34 @@ void Connection::on_readable() {
 
 std::size_t Connection::process_input(protocol::Bytes data) {
   const auto now = Clock::now();
-  const auto max_size = core_.config().mqtt.max_packet_size;
+  const auto max_size = handler_.core().config().mqtt.max_packet_size;
   std::size_t pos = 0;
-  while (!handler_->closing()) {
+  while (!handler_.closing()) {
     protocol::Bytes avail = data.subspan(pos);
     auto header = protocol::parse_fixed_header(avail);
     if (!header) {
-      handler_->on_protocol_error(header.error().code, header.error().what);
+      handler_.on_protocol_error(header.error().code, header.error().what);
       break;
     }
     if (!*header) break;  // need more bytes
     const auto& h = **header;
     if (h.total_length() > std::size_t{max_size}) {
-      handler_->on_packet_too_large(now);
+      handler_.on_packet_too_large(now);
       break;
     }
     if (avail.size() < h.total_length()) break;
-    handler_->on_packet(avail.first(h.total_length()), now);
+    handler_.on_packet(avail.first(h.total_length()), now);
     pos += h.total_length();
   }
-  return handler_->closing() ? data.size() : pos;
+  return handler_.closing() ? data.size() : pos;
 }
 
 void Connection::flush() {
   if (closed_ || writing_) return;
-  auto& out = handler_->out();
+  auto& out = handler_.out();
   if (out.empty()) {
-    if (handler_->closing()) {
-      handler_->on_transport_closed(Clock::now());
+    if (handler_.closing()) {
+      handler_.on_transport_closed(Clock::now());
       close();
     }
     return;
@@ -123,21 +130,21 @@ void Connection::flush() {
   writing_buf_.clear();
   writing_buf_.swap(out);
   writing_ = true;
-  handler_->set_unsent_bytes(writing_buf_.size());
+  handler_.set_unsent_bytes(writing_buf_.size());
   asio::async_write(socket_, asio::buffer(writing_buf_),
                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                       self->writing_ = false;
-                      self->handler_->set_unsent_bytes(0);
+                      self->handler_.set_unsent_bytes(0);
                       if (ec) {
                         if (!self->closed_) {
-                          self->handler_->on_transport_closed(Clock::now());
+                          self->handler_.on_transport_closed(Clock::now());
                           self->close();
                         }
                         return;
                       }
                       if (self->writing_buf_.capacity() > 4096)
                         std::string().swap(self->writing_buf_);
-                      self->handler_->on_wake(Clock::now());
+                      self->handler_.on_wake(Clock::now());
                       self->flush();
                       if (self->read_paused_ && !self->writing_) {
                         self->read_paused_ = false;
@@ -148,7 +155,7 @@ void Connection::flush() {
 
 void Connection::on_deadline(Clock::time_point now) {
   if (closed_) return;
-  handler_->on_timer(now);
+  handler_.on_timer(now);
   flush();
 }
 
@@ -157,7 +164,7 @@ void Connection::wake() {
   asio::post(worker_.context(), [self = shared_from_this()] {
     self->wake_pending_.store(false, std::memory_order_release);
     if (self->closed_) return;
-    self->handler_->on_wake(Clock::now());
+    self->handler_.on_wake(Clock::now());
     self->flush();
   });
 }
@@ -165,7 +172,7 @@ void Connection::wake() {
 void Connection::kick(protocol::ReasonCode reason) {
   asio::post(worker_.context(), [self = shared_from_this(), reason] {
     if (self->closed_) return;
-    self->handler_->on_kick(reason, Clock::now());
+    self->handler_.on_kick(reason, Clock::now());
     self->flush();
   });
 }
@@ -176,7 +183,7 @@ void Connection::close() {
   boost::system::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  log_.debug("connection closed (client '{}')", handler_->client_id());
+  log_.debug("connection closed (client '{}')", handler_.client_id());
   worker_.unlink(this);
 }
 

@@ -36,12 +36,13 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
   void start();
 
   /// When the handler's next timeout is due (checked by the worker's sweep).
-  std::chrono::steady_clock::time_point deadline() const { return handler_->deadline(); }
+  std::chrono::steady_clock::time_point deadline() const { return handler_.deadline(); }
   /// The deadline passed: keep-alive or connect timeout.
   void on_deadline(std::chrono::steady_clock::time_point now);
 
   void wake() override;
   void kick(protocol::ReasonCode reason) override;
+  std::shared_ptr<session::Peer> shared_peer() override { return shared_from_this(); }
 
  private:
   friend class Worker;  // the intrusive list below
@@ -57,10 +58,10 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
 
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;
-  session::BrokerCore& core_;
   spdlog::logger& log_;
-  std::optional<session::ConnectionHandler> handler_;
-  std::vector<std::uint8_t> partial_;  // bytes of an incomplete packet, kept between reads
+  session::ConnectionHandler handler_;
+  // Bytes of an incomplete packet, kept between reads (allocated only while there are some).
+  std::unique_ptr<std::vector<std::uint8_t>> partial_;
   std::string writing_buf_;
   bool writing_ = false;
   bool reading_ = false;

@@ -63,7 +63,7 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
     std::unique_lock g(sessions_mu_);
     auto it = by_client_id_.find(client_id);
     if (it != by_client_id_.end()) {
-      auto s = it->second;
+      auto s = slots_[it->second].session;
       auto st = s->lock();
       previous = std::move(st->owner);
       if (clean_start) {
@@ -72,22 +72,21 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
         st->owner = peer;
         st->version = version;
         st->expiry_interval = expiry_interval;
-        st->expires_at.reset();
+        st->expires_at = Clock::time_point::max();
         result.session = s;
         result.present = true;
       }
     }
     if (discarded) remove_session_locked(discarded);
     if (!result.session) {
-      auto s = std::make_shared<Session>(client_id, next_key_++);
+      auto s = new_session_locked(client_id);
       {
         auto st = s->lock();
         st->owner = peer;
         st->version = version;
         st->expiry_interval = expiry_interval;
       }
-      by_client_id_.emplace(s->client_id(), s);
-      by_key_.emplace(s->key(), s);
+      by_client_id_.emplace(s->client_id(), slot_index(s->key()));
       result.session = s;
     }
   }
@@ -112,23 +111,52 @@ void BrokerCore::detach(const SessionPtr& session, const Peer* peer, Clock::time
   {
     std::unique_lock g(sessions_mu_);
     auto it = by_client_id_.find(session->client_id());
-    if (it == by_client_id_.end() || it->second != session) return;
+    if (it == by_client_id_.end() || slots_[it->second].session != session) return;
     remove_session_locked(session);
   }
   drop_subscriptions(*session);
 }
 
+SessionPtr BrokerCore::new_session_locked(const std::string& client_id) {
+  std::uint32_t index;
+  if (!free_slots_.empty()) {
+    index = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    index = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  auto& slot = slots_[index];
+  const auto key = (routing::SubscriberKey{slot.generation} << 32) | index;
+  slot.session = std::make_shared<Session>(client_id, key);
+  return slot.session;
+}
+
+SessionPtr BrokerCore::find_by_key(routing::SubscriberKey key) const {
+  const auto index = slot_index(key);
+  const auto generation = static_cast<std::uint32_t>(key >> 32);
+  std::shared_lock g(sessions_mu_);
+  if (index >= slots_.size() || slots_[index].generation != generation) return nullptr;
+  return slots_[index].session;
+}
+
 void BrokerCore::remove_session_locked(const SessionPtr& s) {
   by_client_id_.erase(s->client_id());
-  by_key_.erase(s->key());
+  const auto index = slot_index(s->key());
+  auto& slot = slots_[index];
+  if (slot.session == s) {
+    slot.session.reset();
+    ++slot.generation;
+    free_slots_.push_back(index);
+  }
 }
 
 void BrokerCore::drop_subscriptions(Session& s) {
   std::vector<std::string> filters;
   {
     auto st = s.lock();
-    for (auto& [f, sub] : st->subscriptions) filters.push_back(f);
-    st->subscriptions.clear();
+    for (auto& sub : st->subscriptions) filters.push_back(std::move(sub.entry.filter));
+    std::vector<StoredSubscription>().swap(st->subscriptions);
     st->queue.clear();
     st->queued_bytes = 0;
   }
@@ -164,13 +192,8 @@ std::size_t BrokerCore::publish(const MessagePtr& msg, Clock::time_point now) {
   tree_.match(msg->topic, msg->origin, matches);
   std::size_t queued = 0;
   for (auto& m : matches) {
-    SessionPtr target;
-    {
-      std::shared_lock g(sessions_mu_);
-      auto it = by_key_.find(m.subscriber);
-      if (it == by_key_.end()) continue;
-      target = it->second;
-    }
+    SessionPtr target = find_by_key(m.subscriber);
+    if (!target) continue;
     Delivery d;
     d.msg = msg;
     d.qos = std::min(msg->qos, m.qos);
@@ -193,7 +216,11 @@ bool BrokerCore::subscribe(const SessionPtr& session, const protocol::SubscribeE
   opts.subscription_id = subscription_id;
   {
     auto st = session->lock();
-    st->subscriptions[entry.filter] = StoredSubscription{entry, subscription_id};
+    if (auto* existing = find_subscription(*st, entry.filter)) {
+      *existing = StoredSubscription{entry, subscription_id};
+    } else {
+      st->subscriptions.push_back(StoredSubscription{entry, subscription_id});
+    }
   }
   const bool is_new = tree_.subscribe(entry.filter, session->key(), opts);
 
@@ -218,7 +245,9 @@ bool BrokerCore::subscribe(const SessionPtr& session, const protocol::SubscribeE
 bool BrokerCore::unsubscribe(const SessionPtr& session, const std::string& filter) {
   {
     auto st = session->lock();
-    st->subscriptions.erase(filter);
+    auto& subs = st->subscriptions;
+    if (auto* existing = find_subscription(*st, filter))
+      subs.erase(subs.begin() + (existing - subs.data()));
   }
   return tree_.unsubscribe(filter, session->key());
 }
@@ -258,24 +287,30 @@ void BrokerCore::tick(Clock::time_point now) {
   }
   for (auto& w : due) publish_will(std::move(w), now);
 
+  // Scan under the shared lock (publishes keep flowing), then remove under the exclusive one,
+  // checking again: a client may have come back in between.
   std::vector<SessionPtr> expired;
   {
+    std::shared_lock g(sessions_mu_);
+    for (const auto& [id, index] : by_client_id_) {
+      const auto& s = slots_[index].session;
+      auto st = s->lock();
+      if (!st->owner && st->expires_at <= now) expired.push_back(s);
+    }
+  }
+  if (expired.empty()) return;
+  {
     std::unique_lock g(sessions_mu_);
-    for (auto it = by_client_id_.begin(); it != by_client_id_.end();) {
-      auto s = it->second;
-      bool gone = false;
+    std::erase_if(expired, [&](const SessionPtr& s) {
       {
         auto st = s->lock();
-        gone = !st->owner && st->expires_at && *st->expires_at <= now;
+        if (st->owner || st->expires_at > now) return true;
       }
-      if (gone) {
-        by_key_.erase(s->key());
-        it = by_client_id_.erase(it);
-        expired.push_back(std::move(s));
-      } else {
-        ++it;
-      }
-    }
+      auto it = by_client_id_.find(s->client_id());
+      if (it == by_client_id_.end() || slots_[it->second].session != s) return true;
+      remove_session_locked(s);
+      return false;
+    });
   }
   for (auto& s : expired) {
     drop_subscriptions(*s);

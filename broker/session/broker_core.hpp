@@ -111,10 +111,21 @@ class BrokerCore {
   routing::RetainedStore retained_;
 
   mutable std::shared_mutex sessions_mu_;
-  // Keys view Session::client_id() of the mapped session (no second copy of every id).
-  std::unordered_map<std::string_view, SessionPtr> by_client_id_;  // guarded by sessions_mu_
-  std::unordered_map<routing::SubscriberKey, SessionPtr> by_key_;  // guarded by sessions_mu_
-  routing::SubscriberKey next_key_ = 1;                            // guarded by sessions_mu_
+  // Client id -> slot index; keys view Session::client_id() of the slot's session.
+  std::unordered_map<std::string_view, std::uint32_t> by_client_id_;  // guarded by sessions_mu_
+  /// Sessions by subscriber key: key = generation << 32 | slot index. A generation bump on
+  /// release makes a stale key (from a match racing a session's removal) find nothing.
+  struct Slot {
+    SessionPtr session;
+    std::uint32_t generation = 1;
+  };
+  std::vector<Slot> slots_;                                     // guarded by sessions_mu_
+  std::vector<std::uint32_t> free_slots_;                       // guarded by sessions_mu_
+  SessionPtr new_session_locked(const std::string& client_id);  // requires sessions_mu_
+  SessionPtr find_by_key(routing::SubscriberKey key) const;     // takes sessions_mu_ shared
+  static std::uint32_t slot_index(routing::SubscriberKey key) {
+    return static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
+  }
 
   const std::uint64_t id_salt_;
   std::atomic<std::uint64_t> assigned_ids_{0};

@@ -34,7 +34,7 @@ void ConnectionHandler::drain(Clock::time_point now) {
   if (!session_ || closing_) return;
   if (unsent_bytes_ + out_.size() >= kOutputHighWater) return;
   auto st = session_->lock();
-  if (st->owner.get() != self_raw_) return;
+  if (st->owner.get() != &self_) return;
   const std::size_t window =
       std::min<std::size_t>(client_receive_maximum_, core_.config().mqtt.max_inflight);
   while (!st->queue.empty() && unsent_bytes_ + out_.size() < kOutputHighWater) {

@@ -16,13 +16,10 @@ namespace {
 constexpr auto kFarFuture = Clock::time_point::max();
 }
 
-ConnectionHandler::ConnectionHandler(BrokerCore& core, std::weak_ptr<Peer> self,
-                                     Clock::time_point now)
+ConnectionHandler::ConnectionHandler(BrokerCore& core, Peer& self, Clock::time_point now)
     : core_(core),
-      self_(std::move(self)),
-      deadline_(now + std::chrono::milliseconds(core.config().mqtt.connect_timeout_ms)) {
-  self_raw_ = self_.lock().get();
-}
+      self_(self),
+      deadline_(now + std::chrono::milliseconds(core.config().mqtt.connect_timeout_ms)) {}
 
 ConnectionHandler::~ConnectionHandler() = default;
 
@@ -178,7 +175,7 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
   keepalive_timeout_ = std::chrono::milliseconds(std::uint64_t{keepalive} * 1500);
 
   auto attached =
-      core_.attach(c.client_id, c.clean_start, version_, session_expiry_, self_.lock(), now);
+      core_.attach(c.client_id, c.clean_start, version_, session_expiry_, self_.shared_peer(), now);
   session_ = attached.session;
 
   protocol::Connack ack;
@@ -214,7 +211,7 @@ void ConnectionHandler::handle_disconnect(const protocol::Disconnect& d, Clock::
     session_expiry_ =
         std::min(*d.props.session_expiry_interval, core_.config().mqtt.max_session_expiry);
     auto st = session_->lock();
-    if (st->owner.get() == self_raw_) st->expiry_interval = session_expiry_;
+    if (st->owner.get() == &self_) st->expiry_interval = session_expiry_;
   }
   // MQTT-3.14.4-3: a normal DISCONNECT discards the will; v5 reason 0x04 asks for it.
   const bool with_will = is_v5() && d.reason == ReasonCode::kDisconnectWithWill;
@@ -271,7 +268,7 @@ void ConnectionHandler::end_session(Clock::time_point now, bool publish_will) {
     core_.schedule_will(session_->client_id(), std::move(*will_), delay, session_->key(), now);
   }
   will_.reset();
-  core_.detach(session_, self_raw_, now);
+  core_.detach(session_, &self_, now);
 }
 
 }  // namespace gridmq::session

@@ -22,8 +22,9 @@ namespace gridmq::session {
 
 class ConnectionHandler {
  public:
-  /// `self` is the Peer handed to the session registry for wake-ups and kicks.
-  ConnectionHandler(BrokerCore& core, std::weak_ptr<Peer> self, Clock::time_point now);
+  /// `self` is the Peer handed to the session registry for wake-ups and kicks; it outlives the
+  /// handler.
+  ConnectionHandler(BrokerCore& core, Peer& self, Clock::time_point now);
   ~ConnectionHandler();
   ConnectionHandler(const ConnectionHandler&) = delete;
   ConnectionHandler& operator=(const ConnectionHandler&) = delete;
@@ -56,6 +57,7 @@ class ConnectionHandler {
   void set_unsent_bytes(std::size_t n) { unsent_bytes_ = n; }
 
   bool connected() const { return session_ != nullptr; }
+  BrokerCore& core() { return core_; }
   /// Empty until CONNECT is accepted.
   const std::string& client_id() const;
 
@@ -78,28 +80,26 @@ class ConnectionHandler {
   void touch(Clock::time_point now);
   bool is_v5() const { return version_ == protocol::Version::kV5; }
 
+  // Ordered by size so an idle connection's handler packs tightly.
   BrokerCore& core_;
-  std::weak_ptr<Peer> self_;
-  const Peer* self_raw_ = nullptr;
+  Peer& self_;
   std::string out_;
-  bool closing_ = false;
-  bool ended_ = false;
   Clock::time_point deadline_;
   std::size_t unsent_bytes_ = 0;
-
-  // After CONNECT:
-  protocol::Version version_ = protocol::Version::kV5;
-  SessionPtr session_;
-  std::unique_ptr<protocol::Will> will_;  // heap: most connections have none
-  std::uint32_t session_expiry_ = 0;
+  SessionPtr session_;                              // after CONNECT
+  std::unique_ptr<protocol::Will> will_;            // heap: most connections have none
   std::chrono::milliseconds keepalive_timeout_{0};  // 0 = none
-  std::uint16_t client_receive_maximum_ = 65535;
-  std::uint32_t client_max_packet_size_ = 0;  // 0 = no limit
-  std::uint16_t client_topic_alias_maximum_ = 0;
   // Topic aliases, allocated on first use (idle connections pay 16 bytes, not 112).
   std::unique_ptr<std::unordered_map<std::uint16_t, std::string>> inbound_aliases_;
   std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> outbound_aliases_;
+  std::uint32_t session_expiry_ = 0;
+  std::uint32_t client_max_packet_size_ = 0;  // 0 = no limit
+  std::uint16_t client_receive_maximum_ = 65535;
+  std::uint16_t client_topic_alias_maximum_ = 0;
   std::uint16_t next_outbound_alias_ = 1;
+  protocol::Version version_ = protocol::Version::kV5;
+  bool closing_ = false;
+  bool ended_ = false;
 };
 
 }  // namespace gridmq::session

@@ -118,7 +118,7 @@ void ConnectionHandler::handle_pub_response(const PubResponse& r, Clock::time_po
   bool rel_not_found = false;
   {
     auto st = session_->lock();
-    if (st->owner.get() != self_raw_) return;
+    if (st->owner.get() != &self_) return;
     auto it = std::find_if(st->inflight.begin(), st->inflight.end(),
                            [&](const Inflight& f) { return f.packet_id == r.packet_id; });
     const bool found = it != st->inflight.end();

@@ -4,6 +4,8 @@
 // THREADING: wake() and kick() may be called from any thread; the connection runs the resulting
 // work on its own worker.
 
+#include <memory>
+
 #include "protocol/reason_code.hpp"
 
 namespace gridmq::session {
@@ -16,6 +18,8 @@ class Peer {
   virtual void wake() = 0;
   /// Disconnect the peer (v5: DISCONNECT with `reason` first), e.g. on session takeover.
   virtual void kick(protocol::ReasonCode reason) = 0;
+  /// A strong reference to this peer (the session registry keeps one while it owns a session).
+  virtual std::shared_ptr<Peer> shared_peer() = 0;
 };
 
 }  // namespace gridmq::session

@@ -2,6 +2,13 @@
 
 namespace gridmq::session {
 
+StoredSubscription* find_subscription(Session::State& s, std::string_view filter) {
+  for (auto& sub : s.subscriptions) {
+    if (sub.entry.filter == filter) return &sub;
+  }
+  return nullptr;
+}
+
 std::uint16_t next_packet_id(Session::State& s) {
   for (int tries = 0; tries < 65536; ++tries) {
     s.last_packet_id = static_cast<std::uint16_t>(s.last_packet_id + 1);

@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,6 +19,7 @@
 #include "routing/message.hpp"
 #include "routing/subscription_tree.hpp"
 #include "session/fifo.hpp"
+#include "session/small_mutex.hpp"
 
 namespace gridmq::session {
 
@@ -57,27 +57,28 @@ class Session {
   struct State {
     protocol::Version version = protocol::Version::kV5;
     std::uint32_t expiry_interval = 0;  // seconds; 0xFFFFFFFF = never
-    std::map<std::string, StoredSubscription> subscriptions;
+    std::uint32_t dropped = 0;          // deliveries dropped because the queue was full
+    std::uint16_t last_packet_id = 0;
+    /// A handful per session (a meter has one or two): a vector beats a map in memory and time.
+    std::vector<StoredSubscription> subscriptions;
     Fifo<Delivery> queue;
     std::size_t queued_bytes = 0;
-    std::uint64_t dropped = 0;                // deliveries dropped because the queue was full
     std::vector<Inflight> inflight;           // in send order
     std::vector<std::uint16_t> inbound_qos2;  // PUBREC sent, PUBREL not yet received
-    std::uint16_t last_packet_id = 0;
     /// The connection that owns the session now; null while offline.
     std::shared_ptr<Peer> owner;
     /// When an offline session expires (set on disconnect).
-    std::optional<Clock::time_point> expires_at;
+    Clock::time_point expires_at = Clock::time_point::max();
   };
 
   class Locked {
    public:
-    Locked(std::mutex& mu, State& s) : lock_(mu), state_(s) {}
+    Locked(SmallMutex& mu, State& s) : lock_(mu), state_(s) {}
     State* operator->() { return &state_; }
     State& operator*() { return state_; }
 
    private:
-    std::unique_lock<std::mutex> lock_;
+    std::unique_lock<SmallMutex> lock_;
     State& state_;
   };
 
@@ -91,11 +92,14 @@ class Session {
  private:
   const std::string client_id_;
   const routing::SubscriberKey key_;
-  std::mutex mu_;
+  SmallMutex mu_;
   State state_;  // guarded by mu_
 };
 
 using SessionPtr = std::shared_ptr<Session>;
+
+/// The stored subscription for `filter`, or null.
+StoredSubscription* find_subscription(Session::State& s, std::string_view filter);
 
 /// Next free packet id for an outbound message (skips ids still in flight; never 0).
 std::uint16_t next_packet_id(Session::State& s);

@@ -14,18 +14,19 @@
 
 namespace gridmq::session::test {
 
-struct FakePeer : Peer {
+struct FakePeer : Peer, std::enable_shared_from_this<FakePeer> {
   int wakes = 0;
   std::vector<protocol::ReasonCode> kicks;
   void wake() override { ++wakes; }
   void kick(protocol::ReasonCode rc) override { kicks.push_back(rc); }
+  std::shared_ptr<Peer> shared_peer() override { return shared_from_this(); }
 };
 
 /// One simulated client connection.
 class Client {
  public:
   Client(BrokerCore& core, Clock::time_point now, protocol::Version v = protocol::Version::kV5)
-      : peer_(std::make_shared<FakePeer>()), handler_(core, peer_, now), version_(v) {}
+      : peer_(std::make_shared<FakePeer>()), handler_(core, *peer_, now), version_(v) {}
 
   void send(const protocol::Packet& p, Clock::time_point now) {
     std::string bytes;
