@@ -33,7 +33,8 @@ Result<std::optional<FixedHeader>> parse_fixed_header(Bytes data);
 
 /// Decodes one complete CONNECT packet (fixed header included). The protocol version comes from the
 /// packet. Errors: kUnsupportedProtocolVersion for a level other than 4 or 5 (or a bad protocol
-/// name), kMalformedPacket / kProtocolError per spec, kClientIdentifierNotValid is NOT checked here.
+/// name), kMalformedPacket / kProtocolError per spec, kClientIdentifierNotValid is NOT checked
+/// here.
 Result<Connect> decode_connect(Bytes packet);
 
 /// Decodes one complete packet (fixed header included) received on a connection speaking

@@ -38,37 +38,37 @@ enum class PacketType : std::uint8_t {
 
 using UserProperties = std::vector<std::pair<std::string, std::string>>;
 
-/// MQTT 5.0 properties (spec §2.2.2.2). Every property is optional; which ones a packet may carry is
-/// checked by the decoder (a property not allowed in a packet is a Protocol Error / Malformed Packet).
-/// For 3.1.1 packets the whole struct stays empty.
+/// MQTT 5.0 properties (spec §2.2.2.2). Every property is optional; which ones a packet may carry
+/// is checked by the decoder (a property not allowed in a packet is a Protocol Error / Malformed
+/// Packet). For 3.1.1 packets the whole struct stays empty.
 struct Properties {
-  std::optional<std::uint8_t> payload_format_indicator;     // 0x01
-  std::optional<std::uint32_t> message_expiry_interval;     // 0x02
-  std::optional<std::string> content_type;                  // 0x03
-  std::optional<std::string> response_topic;                // 0x08
-  std::optional<std::string> correlation_data;              // 0x09 (binary)
-  std::vector<std::uint32_t> subscription_identifiers;      // 0x0B (PUBLISH may carry several)
-  std::optional<std::uint32_t> session_expiry_interval;     // 0x11
-  std::optional<std::string> assigned_client_identifier;    // 0x12
-  std::optional<std::uint16_t> server_keep_alive;           // 0x13
-  std::optional<std::string> authentication_method;         // 0x15
-  std::optional<std::string> authentication_data;           // 0x16 (binary)
-  std::optional<std::uint8_t> request_problem_information;  // 0x17
-  std::optional<std::uint32_t> will_delay_interval;         // 0x18
-  std::optional<std::uint8_t> request_response_information; // 0x19
-  std::optional<std::string> response_information;         // 0x1A
-  std::optional<std::string> server_reference;              // 0x1C
-  std::optional<std::string> reason_string;                 // 0x1F
-  std::optional<std::uint16_t> receive_maximum;             // 0x21
-  std::optional<std::uint16_t> topic_alias_maximum;         // 0x22
-  std::optional<std::uint16_t> topic_alias;                 // 0x23
-  std::optional<std::uint8_t> maximum_qos;                  // 0x24
-  std::optional<std::uint8_t> retain_available;             // 0x25
-  UserProperties user_properties;                           // 0x26 (repeatable, order kept)
-  std::optional<std::uint32_t> maximum_packet_size;         // 0x27
-  std::optional<std::uint8_t> wildcard_subscription_available;       // 0x28
-  std::optional<std::uint8_t> subscription_identifiers_available;    // 0x29
-  std::optional<std::uint8_t> shared_subscription_available;         // 0x2A
+  std::optional<std::uint8_t> payload_format_indicator;         // 0x01
+  std::optional<std::uint32_t> message_expiry_interval;         // 0x02
+  std::optional<std::string> content_type;                      // 0x03
+  std::optional<std::string> response_topic;                    // 0x08
+  std::optional<std::string> correlation_data;                  // 0x09 (binary)
+  std::vector<std::uint32_t> subscription_identifiers;          // 0x0B (PUBLISH may carry several)
+  std::optional<std::uint32_t> session_expiry_interval;         // 0x11
+  std::optional<std::string> assigned_client_identifier;        // 0x12
+  std::optional<std::uint16_t> server_keep_alive;               // 0x13
+  std::optional<std::string> authentication_method;             // 0x15
+  std::optional<std::string> authentication_data;               // 0x16 (binary)
+  std::optional<std::uint8_t> request_problem_information;      // 0x17
+  std::optional<std::uint32_t> will_delay_interval;             // 0x18
+  std::optional<std::uint8_t> request_response_information;     // 0x19
+  std::optional<std::string> response_information;              // 0x1A
+  std::optional<std::string> server_reference;                  // 0x1C
+  std::optional<std::string> reason_string;                     // 0x1F
+  std::optional<std::uint16_t> receive_maximum;                 // 0x21
+  std::optional<std::uint16_t> topic_alias_maximum;             // 0x22
+  std::optional<std::uint16_t> topic_alias;                     // 0x23
+  std::optional<std::uint8_t> maximum_qos;                      // 0x24
+  std::optional<std::uint8_t> retain_available;                 // 0x25
+  UserProperties user_properties;                               // 0x26 (repeatable, order kept)
+  std::optional<std::uint32_t> maximum_packet_size;             // 0x27
+  std::optional<std::uint8_t> wildcard_subscription_available;  // 0x28
+  std::optional<std::uint8_t> subscription_identifiers_available;  // 0x29
+  std::optional<std::uint8_t> shared_subscription_available;       // 0x2A
 
   bool operator==(const Properties&) const = default;
 };
@@ -84,7 +84,7 @@ struct Will {
 
 struct Connect {
   Version version = Version::kV5;
-  std::string client_id;  // may be empty
+  std::string client_id;    // may be empty
   bool clean_start = true;  // 3.1.1: clean session flag
   std::uint16_t keep_alive = 0;
   std::optional<Will> will;
@@ -125,9 +125,9 @@ struct PubResponse {
 struct SubscribeEntry {
   std::string filter;
   std::uint8_t qos = 0;
-  bool no_local = false;            // v5
-  bool retain_as_published = false; // v5
-  std::uint8_t retain_handling = 0; // v5: 0, 1 or 2
+  bool no_local = false;             // v5
+  bool retain_as_published = false;  // v5
+  std::uint8_t retain_handling = 0;  // v5: 0, 1 or 2
   bool operator==(const SubscribeEntry&) const = default;
 };
 

@@ -68,6 +68,8 @@ ConnackCode311 to_connack_311(ReasonCode rc);
 /// Spec name of a reason code, for logs and reason strings ("Malformed Packet").
 std::string_view reason_name(ReasonCode rc);
 
-inline bool is_error(ReasonCode rc) { return static_cast<std::uint8_t>(rc) >= 0x80; }
+inline bool is_error(ReasonCode rc) {
+  return static_cast<std::uint8_t>(rc) >= 0x80;
+}
 
 }  // namespace gridmq::protocol

@@ -35,6 +35,8 @@ class [[nodiscard]] Result {
   std::variant<T, Error> v_;
 };
 
-inline Error make_error(ReasonCode code, std::string what) { return Error{code, std::move(what)}; }
+inline Error make_error(ReasonCode code, std::string what) {
+  return Error{code, std::move(what)};
+}
 
 }  // namespace gridmq::protocol

@@ -1,5 +1,6 @@
 #pragma once
-// Topic names, topic filters and UTF-8 rules of MQTT (3.1.1 §1.5.3 / §4.7, 5.0 §1.5.4 / §4.7 / §4.8).
+// Topic names, topic filters and UTF-8 rules of MQTT (3.1.1 §1.5.3 / §4.7, 5.0 §1.5.4 / §4.7 /
+// §4.8).
 
 #include <optional>
 #include <string_view>
