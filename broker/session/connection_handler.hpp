@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "auth/principal.hpp"
 #include "protocol/codec.hpp"
 #include "session/broker_core.hpp"
 #include "session/peer.hpp"
@@ -55,6 +56,13 @@ class ConnectionHandler {
   /// while this is above the output high-water mark (slow consumers keep their backlog in the
   /// session queue, which is bounded).
   void set_unsent_bytes(std::size_t n) { unsent_bytes_ = n; }
+
+  /// The network layer's report of a verified client certificate (mTLS listeners), given before
+  /// the first packet. Kept for CONNECT, where the identity issue maps it to a principal.
+  void set_peer_certificate(auth::CertificateInfo cert) {
+    peer_certificate_ = std::make_unique<auth::CertificateInfo>(std::move(cert));
+  }
+  const auth::CertificateInfo* peer_certificate() const { return peer_certificate_.get(); }
 
   bool connected() const { return session_ != nullptr; }
   BrokerCore& core() { return core_; }
