@@ -94,9 +94,10 @@ class ConnectionHandler {
   std::string out_;
   Clock::time_point deadline_;
   std::size_t unsent_bytes_ = 0;
-  SessionPtr session_;                              // after CONNECT
-  std::unique_ptr<protocol::Will> will_;            // heap: most connections have none
-  std::chrono::milliseconds keepalive_timeout_{0};  // 0 = none
+  SessionPtr session_;                                       // after CONNECT
+  std::unique_ptr<protocol::Will> will_;                     // heap: most connections have none
+  std::unique_ptr<auth::CertificateInfo> peer_certificate_;  // mTLS only
+  std::chrono::milliseconds keepalive_timeout_{0};           // 0 = none
   // Topic aliases, allocated on first use (idle connections pay 16 bytes, not 112).
   std::unique_ptr<std::unordered_map<std::uint16_t, std::string>> inbound_aliases_;
   std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> outbound_aliases_;
