@@ -6,12 +6,15 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "auth/acl.hpp"
+#include "auth/passwd_command.hpp"
 #include "config/load.hpp"
 #include "net/logging.hpp"
 #include "net/server.hpp"
+#include "open_store.hpp"
 
 namespace {
 
@@ -55,25 +58,43 @@ int run(int argc, char** argv) {
   // Signal handling is in place before any listener opens: a SIGTERM that arrives as soon as the
   // port accepts still shuts down gracefully (asio queues it until run()).
   boost::asio::io_context signals_ctx;
-  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int sig) {
-    log->info("signal {}: shutting down", sig);
-  });
+  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM, SIGHUP);
+  gridmq::net::Server* running = nullptr;  // SIGHUP reloads it (CRLs) once started
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (!ec && sig == SIGHUP) {
+          log->info("signal {}: reloading", sig);
+          if (running) running->reload();
+          signals.async_wait(on_signal);
+          return;
+        }
+        log->info("signal {}: shutting down", sig);
+      };
+  signals.async_wait(on_signal);
 
-  gridmq::net::Server server(cfg, std::move(acl), log);
+  auto store = gridmq::open_store(cfg, *log);
+  if (!store) return 2;
+  gridmq::net::Server server(cfg, std::move(acl), log, store->store.get());
+  server.core().restore(store->snapshot, std::chrono::steady_clock::now());
+  store->snapshot = {};
   try {
     server.start();
   } catch (const std::exception& e) {
     log->error("{}", e.what());
     return 1;
   }
+  running = &server;
   signals_ctx.run();
   server.stop();
+  store->store->close();  // every commit handed in is durable before the process ends
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "passwd") {
+    return gridmq::auth::run_passwd_command(argc, argv, std::cin, std::cout, std::cerr);
+  }
   return run(argc, argv);
 }

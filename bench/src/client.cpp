@@ -74,9 +74,14 @@ void Client::send_connect() {
   pr::Connect c;
   c.version = cfg_.version;
   c.client_id = cfg_.client_id;
-  c.clean_start = true;
+  c.clean_start = cfg_.clean_start;
   c.keep_alive = cfg_.keep_alive_s;
-  if (cfg_.version == pr::Version::kV5) c.props.receive_maximum = 65535;
+  if (cfg_.version == pr::Version::kV5) {
+    c.props.receive_maximum = 65535;
+    if (!cfg_.clean_start && cfg_.session_expiry_s > 0) {
+      c.props.session_expiry_interval = cfg_.session_expiry_s;
+    }
+  }
   pr::encode(pr::Packet{std::move(c)}, cfg_.version, out_);
   queue_flush();
 }
@@ -141,6 +146,15 @@ void Client::close() {
   keepalive_.cancel();
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void Client::abort() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  keepalive_.cancel();
+  error_code ignored;
+  socket_.set_option(asio::socket_base::linger(true, 0), ignored);
   socket_.close(ignored);
 }
 
@@ -262,6 +276,7 @@ bool Client::dispatch(const std::uint8_t* data, std::size_t len) {
     free_slots_.clear();
     for (std::size_t i = window; i-- > 0;) free_slots_.push_back(static_cast<std::uint16_t>(i));
     state_ = State::kConnected;
+    session_present_ = c->session_present;
     arm_keepalive();
     finish_connect({}, pr::ReasonCode::kSuccess);
   } else if (auto* s = std::get_if<pr::Suback>(&pkt)) {

@@ -30,6 +30,8 @@ struct ClientConfig {
   boost::asio::ip::tcp::endpoint broker;
   std::optional<boost::asio::ip::address> source;  // local address to connect from
   std::uint16_t max_inflight = 16;                 // QoS 1 window (capped by server Receive Max)
+  bool clean_start = true;             // false: persistent session (3.1.1 clean session = 0)
+  std::uint32_t session_expiry_s = 0;  // v5 Session Expiry Interval when clean_start is false
 };
 
 struct ClientHandlers {
@@ -66,8 +68,13 @@ class Client : public std::enable_shared_from_this<Client> {
   void disconnect();
   /// Closes the socket now.
   void close();
+  /// Cuts the connection abruptly: no DISCONNECT, and a TCP reset (SO_LINGER 0) instead of a FIN,
+  /// so the broker sees the connection die as it would on a crash. on_lost is not called.
+  void abort();
 
   bool connected() const { return state_ == State::kConnected; }
+  /// CONNACK's session-present flag (valid once connected).
+  bool session_present() const { return session_present_; }
   std::size_t inflight() const { return inflight_; }
   std::size_t window() const { return slots_.size(); }
   boost::asio::io_context& io() { return io_; }
@@ -110,6 +117,7 @@ class Client : public std::enable_shared_from_this<Client> {
   std::size_t inflight_ = 0;
   std::uint16_t next_sub_id_ = 1;
   bool connect_reported_ = false;
+  bool session_present_ = false;
 };
 
 /// Steady-clock now in nanoseconds (the clock stamped into payloads).

@@ -15,6 +15,7 @@ ClientConfig client_config(const Options& o, const std::string& role, std::size_
   c.version = o.version == 5 ? protocol::Version::kV5 : protocol::Version::kV311;
   c.keep_alive_s = o.keep_alive_s;
   c.broker = broker_endpoint(o);
+  if (!o.ports.empty()) c.broker.port(o.ports[(o.first_index + i) % o.ports.size()]);
   if (!o.source_ips.empty()) {
     c.source =
         boost::asio::ip::make_address(o.source_ips[(o.first_index + i) % o.source_ips.size()]);

@@ -20,6 +20,7 @@ Options worker_share(const Options& o, int k, int count) {
   w.clients = base + (idx < extra ? 1 : 0);
   w.first_index = o.first_index + idx * base + std::min(idx, extra);
   w.worker = k;
+  w.total_clients = o.all_clients();
   return w;
 }
 

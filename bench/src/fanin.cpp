@@ -16,6 +16,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/post.hpp>
@@ -26,6 +27,7 @@
 #include "io_pool.hpp"
 #include "payload.hpp"
 #include "scenarios.hpp"
+#include "system.hpp"
 
 namespace gridmq::bench {
 
@@ -354,11 +356,20 @@ Result Fanin::run() {
     });
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(o_.warmup_s));
+  std::optional<double> cpu0;
+  if (o_.broker_pid > 0) cpu0 = read_cpu_s(o_.broker_pid);
   const std::uint64_t w0 = now_ns();
   window_start_.store(w0);
   std::this_thread::sleep_for(std::chrono::duration<double>(o_.duration_s));
   const std::uint64_t w1 = now_ns();
   window_end_.store(w1);
+  if (o_.broker_pid > 0) {
+    // Broker CPU over the measured window, for CPU per message (capacity).
+    const auto cpu1 = read_cpu_s(o_.broker_pid);
+    res.broker["pid"] = o_.broker_pid;
+    if (cpu0 && cpu1) res.broker["cpu_s"] = *cpu1 - *cpu0;
+    if (const auto rss = read_rss_kib(o_.broker_pid)) res.broker["rss_end_kib"] = *rss;
+  }
   stop_.store(true);
   res.set_max("window_s", static_cast<double>(w1 - w0) / 1e9);
 
@@ -412,6 +423,15 @@ Result Fanin::run() {
 Result run_fanin(const Options& o) {
   Fanin f(o);
   return f.run();
+}
+
+Result run_fanout(const Options& o) {
+  Options f = o;
+  f.subscribers = o.clients;
+  f.clients = 1;
+  Result r = run_fanin(f);
+  r.scenario = "fanout";
+  return r;
 }
 
 }  // namespace gridmq::bench

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
+#include <string_view>
 
 #include "options.hpp"
 #include "payload.hpp"
@@ -12,6 +13,7 @@
 
 int main(int argc, char** argv) {
   using namespace gridmq::bench;
+  if (argc >= 2 && std::string_view(argv[1]) == "capacity") return run_capacity(argc, argv);
   Options o;
   try {
     if (!parse_options(argc, argv, o)) {
@@ -30,7 +32,8 @@ int main(int argc, char** argv) {
 
   const long fds = raise_fd_limit();
   const std::size_t per_process = o.clients / static_cast<std::size_t>(o.processes) + 1;
-  if (o.scenario != "fanin" && fds > 0 && per_process + 64 > static_cast<std::size_t>(fds)) {
+  if (o.scenario != "fanin" && o.scenario != "fanout" && fds > 0 &&
+      per_process + 64 > static_cast<std::size_t>(fds)) {
     std::cerr << "gridmq-bench: " << per_process << " connections per process exceed the open-file"
               << " limit " << fds << "; use --processes\n";
     return 2;
@@ -40,6 +43,14 @@ int main(int argc, char** argv) {
   try {
     if (o.scenario == "fanin") {
       r = run_fanin(o);
+    } else if (o.scenario == "fanout") {
+      r = run_fanout(o);
+    } else if (o.scenario == "burst") {
+      r = run_burst(o);
+    } else if (o.scenario == "storm") {
+      r = run_storm(o);
+    } else if (o.scenario == "broadcast") {
+      r = run_broadcast(o);
     } else if (o.scenario == "idle") {
       r = run_idle(o);
     } else {

@@ -138,4 +138,68 @@ std::optional<ReadingStamp> parse_reading(std::string_view payload) {
   return r;
 }
 
+std::optional<ReadingStamp> parse_stamp(std::string_view payload) {
+  auto seq = read_number_after(payload, kSeqKey);
+  auto sent = read_number_after(payload, kSentKey);
+  if (!seq || !sent) return std::nullopt;
+  return ReadingStamp{0, *seq, *sent};
+}
+
+std::string cmd_topic(std::string_view tenant, std::string_view meter) {
+  std::string t = "mtr/v1/";
+  t += tenant;
+  t += '/';
+  t += meter;
+  t += "/cmd";
+  return t;
+}
+
+std::string ack_topic(std::string_view tenant, std::string_view meter) {
+  return cmd_topic(tenant, meter) + "/ack";
+}
+
+std::string group_topic(std::string_view tenant, std::string_view group) {
+  std::string t = "ops/v1/";
+  t += tenant;
+  t += "/grp/";
+  t += group;
+  t += "/cmd";
+  return t;
+}
+
+std::string command_payload(std::string_view target, std::uint64_t seq, std::uint64_t sent_ns) {
+  std::string s =
+      "{\"v\":1,\"cmd_id\":\"bench-" + std::to_string(seq) + "\",\"type\":\"load_limit\",";
+  if (target.rfind("grp:", 0) == 0) {
+    s += "\"target\":{\"group\":\"";
+    s += target.substr(4);
+    s += "\"},";
+  } else {
+    s += kMeterKey;
+    s += target;
+    s += "\",";
+  }
+  s += kSeqKey;
+  s += std::to_string(seq);
+  s += ",";
+  s += kSentKey;
+  s += std::to_string(sent_ns);
+  s += ",\"limit_w\":4200,\"duration_s\":7200,\"randomize_s\":0,\"issued_by\":\"op:bench\"}";
+  return s;
+}
+
+std::string ack_payload(std::string_view meter, std::uint64_t seq, std::uint64_t sent_ns) {
+  std::string s = "{\"cmd_id\":\"bench-" + std::to_string(seq) + "\",";
+  s += kMeterKey;
+  s += meter;
+  s += "\",\"status\":\"received\",";
+  s += kSeqKey;
+  s += std::to_string(seq);
+  s += ",";
+  s += kSentKey;
+  s += std::to_string(sent_ns);
+  s += "}";
+  return s;
+}
+
 }  // namespace gridmq::bench

@@ -45,7 +45,24 @@ struct ReadingStamp {
   std::uint64_t sent_ns = 0;
 };
 
-/// Reads meter index, seq and sent_ns back from a payload built by ReadingPayload.
+/// Reads meter index, seq and sent_ns back from a payload built by ReadingPayload (or by
+/// command_payload / ack_payload, which carry the same fields).
 std::optional<ReadingStamp> parse_reading(std::string_view payload);
+
+/// seq and sent_ns only (meter_index 0): for group commands, which name no meter.
+std::optional<ReadingStamp> parse_stamp(std::string_view payload);
+
+/// mtr/v1/<tenant>/<meter>/cmd and mtr/v1/<tenant>/<meter>/cmd/ack (design.md §6).
+std::string cmd_topic(std::string_view tenant, std::string_view meter);
+std::string ack_topic(std::string_view tenant, std::string_view meter);
+/// ops/v1/<tenant>/grp/<group>/cmd: the group command topic.
+std::string group_topic(std::string_view tenant, std::string_view group);
+
+/// A load-limit command shaped like domain.md §4, for `target` (a meter id, or "grp:<group>"),
+/// stamped with seq and the sender's steady-clock time.
+std::string command_payload(std::string_view target, std::uint64_t seq, std::uint64_t sent_ns);
+/// The meter's cmd/ack for command `seq`; carries the command's sent_ns so the operator can time
+/// the round trip, and the meter id so acks are counted per meter.
+std::string ack_payload(std::string_view meter, std::uint64_t seq, std::uint64_t sent_ns);
 
 }  // namespace gridmq::bench

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -31,28 +32,39 @@ class ThreadSync : public WorkerSync {
  public:
   void arrive() override {
     std::lock_guard lock(mu_);
-    arrived_ = true;
+    ++arrived_;
     cv_.notify_all();
   }
   void wait_release(double max_s) override {
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::duration<double>(max_s), [this] { return released_; });
+    cv_.wait_for(lock, std::chrono::duration<double>(max_s),
+                 [this] { return released_ >= arrived_; });
   }
-  bool wait_arrived(double max_s) {
+  /// Waits until the worker arrived `rounds` times or finished.
+  bool wait_arrived(int rounds, double max_s) {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, std::chrono::duration<double>(max_s), [this] { return arrived_; });
+    return cv_.wait_for(lock, std::chrono::duration<double>(max_s), [this, rounds] {
+      return arrived_ >= rounds || finished_;
+    }) && arrived_ >= rounds;
   }
   void release() {
     std::lock_guard lock(mu_);
-    released_ = true;
+    ++released_;
+    cv_.notify_all();
+  }
+  void finish() {
+    std::lock_guard lock(mu_);
+    finished_ = true;
+    released_ = 1 << 30;  // nothing waits for the coordinator any more
     cv_.notify_all();
   }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  bool arrived_ = false;
-  bool released_ = false;
+  int arrived_ = 0;
+  int released_ = 0;
+  bool finished_ = false;
 };
 
 class PipeSync : public WorkerSync {
@@ -64,7 +76,11 @@ class PipeSync : public WorkerSync {
   }
   void wait_release(double max_s) override {
     pollfd p{down_, POLLIN, 0};
-    ::poll(&p, 1, static_cast<int>(max_s * 1000));
+    if (::poll(&p, 1, static_cast<int>(max_s * 1000)) > 0) {
+      char b = 0;
+      if (::read(down_, &b, 1) != 1) { /* coordinator gone: go on */
+      }
+    }
   }
 
  private:
@@ -78,6 +94,7 @@ struct Child {
   int down = -1;  // parent writes
   std::string result_path;
   bool arrived = false;
+  bool dead = false;
 };
 
 std::string read_file(const std::string& path) {
@@ -111,6 +128,60 @@ std::optional<long> read_rss_kib(long pid) {
   return std::nullopt;
 }
 
+std::optional<double> read_cpu_s(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name (field 2) may hold blanks; fields are counted after its closing ')'.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(close + 1));
+  std::string f;
+  unsigned long long utime = 0;
+  unsigned long long stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  if (!fields) return std::nullopt;
+  const long tick = ::sysconf(_SC_CLK_TCK);
+  if (tick <= 0) return std::nullopt;
+  return static_cast<double>(utime + stime) / static_cast<double>(tick);
+}
+
+std::optional<long> read_rss_sum_kib(const std::vector<long>& pids) {
+  long sum = 0;
+  for (long p : pids) {
+    const auto r = read_rss_kib(p);
+    if (!r) return std::nullopt;
+    sum += *r;
+  }
+  return sum;
+}
+
+std::optional<double> read_cpu_sum_s(const std::vector<long>& pids) {
+  double sum = 0;
+  for (long p : pids) {
+    const auto c = read_cpu_s(p);
+    if (!c) return std::nullopt;
+    sum += *c;
+  }
+  return sum;
+}
+
+int run_shell(const std::string& command) {
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    ::close_range(3, ~0U, 0);
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 bool process_alive(long pid) {
   return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
 }
@@ -118,6 +189,18 @@ bool process_alive(long pid) {
 std::vector<std::string> run_workers(int count, double arrive_timeout_s, double release_timeout_s,
                                      const std::function<std::string(int, WorkerSync&)>& work,
                                      const std::function<void(bool)>& coordinate) {
+  return run_workers_rounds(count, 1, {arrive_timeout_s}, release_timeout_s, work,
+                            [&](int, bool all) { coordinate(all); });
+}
+
+std::vector<std::string> run_workers_rounds(
+    int count, int rounds, const std::vector<double>& arrive_timeout_s, double release_timeout_s,
+    const std::function<std::string(int, WorkerSync&)>& work,
+    const std::function<void(int, bool)>& coordinate) {
+  auto timeout_of = [&](int r) {
+    if (arrive_timeout_s.empty()) return 60.0;
+    return arrive_timeout_s[std::min(static_cast<std::size_t>(r), arrive_timeout_s.size() - 1)];
+  };
   if (count <= 1) {
     ThreadSync sync;
     std::string out;
@@ -126,12 +209,14 @@ std::vector<std::string> run_workers(int count, double arrive_timeout_s, double 
         out = work(0, sync);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "gridmq-bench worker: %s\n", e.what());
-        sync.arrive();
       }
+      sync.finish();
     });
-    const bool all = sync.wait_arrived(arrive_timeout_s);
-    coordinate(all);
-    sync.release();
+    for (int r = 0; r < rounds; ++r) {
+      const bool all = sync.wait_arrived(r + 1, timeout_of(r));
+      coordinate(r, all);
+      sync.release();
+    }
     t.join();
     return {out};
   }
@@ -185,33 +270,41 @@ std::vector<std::string> run_workers(int count, double arrive_timeout_s, double 
     c.down = down[1];
   }
 
-  // Wait until each worker wrote its byte (or closed the pipe by dying).
-  const auto start = Clock::now();
-  std::size_t arrived = 0;
-  bool all_ok = true;
-  while (arrived < children.size() && seconds_since(start) < arrive_timeout_s) {
-    std::vector<pollfd> fds;
-    std::vector<Child*> who;
-    for (auto& c : children) {
-      if (!c.arrived) {
-        fds.push_back(pollfd{c.up, POLLIN, 0});
-        who.push_back(&c);
+  for (int r = 0; r < rounds; ++r) {
+    // Wait until each live worker wrote its byte for this round (or closed the pipe by dying).
+    for (auto& c : children) c.arrived = c.dead;
+    const auto start = Clock::now();
+    bool all_ok = true;
+    auto pending = [&] {
+      return std::any_of(children.begin(), children.end(),
+                         [](const Child& c) { return !c.arrived; });
+    };
+    while (pending() && seconds_since(start) < timeout_of(r)) {
+      std::vector<pollfd> fds;
+      std::vector<Child*> who;
+      for (auto& c : children) {
+        if (!c.arrived) {
+          fds.push_back(pollfd{c.up, POLLIN, 0});
+          who.push_back(&c);
+        }
+      }
+      if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
+      for (std::size_t i = 0; i < fds.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        char b = 0;
+        if (::read(fds[i].fd, &b, 1) != 1) who[i]->dead = true;  // EOF: the worker died
+        who[i]->arrived = true;
       }
     }
-    if (::poll(fds.data(), fds.size(), 100) <= 0) continue;
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      char b = 0;
-      if (::read(fds[i].fd, &b, 1) != 1) all_ok = false;  // EOF: the worker died
-      who[i]->arrived = true;
-      ++arrived;
+    for (const auto& c : children) all_ok = all_ok && c.arrived && !c.dead;
+    coordinate(r, all_ok);
+    for (auto& c : children) {
+      const char b = 'R';
+      if (c.dead || ::write(c.down, &b, 1) != 1) { /* worker already gone */
+      }
     }
   }
-  coordinate(all_ok && arrived == children.size());
   for (auto& c : children) {
-    const char b = 'R';
-    if (::write(c.down, &b, 1) != 1) { /* worker already gone */
-    }
     ::close(c.down);
     ::close(c.up);
   }

@@ -14,12 +14,27 @@ long raise_fd_limit();
 /// VmRSS of a process in KiB, from /proc/<pid>/status; nullopt if unreadable.
 std::optional<long> read_rss_kib(long pid);
 
+/// Sum of VmRSS over several processes; nullopt if any is unreadable.
+std::optional<long> read_rss_sum_kib(const std::vector<long>& pids);
+
+/// Sum of read_cpu_s over several processes; nullopt if any is unreadable.
+std::optional<double> read_cpu_sum_s(const std::vector<long>& pids);
+
+/// Runs `command` with /bin/sh -c and waits for it; returns its exit status (-1 if it could not
+/// run or died by a signal). Descriptors >= 3 are closed in the child, so a broker the command
+/// starts does not inherit the bench's sockets and pipes.
+int run_shell(const std::string& command);
+
 /// True when the process exists (kill(pid, 0)).
 bool process_alive(long pid);
 
-/// Coordination between a coordinator and its workers (threads or forked processes):
-/// each worker calls arrive() once its connections are up, then wait_release() until the
-/// coordinator says the hold is over.
+/// CPU time (user + system) a process used so far, in seconds, from /proc/<pid>/stat; nullopt if
+/// unreadable.
+std::optional<double> read_cpu_s(long pid);
+
+/// Coordination between a coordinator and its workers (threads or forked processes), in rounds:
+/// in each round every worker calls arrive() when it reached the rendezvous, then wait_release()
+/// until the coordinator has done its part of that round.
 class WorkerSync {
  public:
   virtual ~WorkerSync() = default;
@@ -37,5 +52,14 @@ class WorkerSync {
 std::vector<std::string> run_workers(int count, double arrive_timeout_s, double release_timeout_s,
                                      const std::function<std::string(int, WorkerSync&)>& work,
                                      const std::function<void(bool)>& coordinate);
+
+/// The same with `rounds` rendezvous: for round r = 0..rounds-1 the coordinator waits until every
+/// live worker arrived (at most `arrive_timeout_s[r]`, the last value repeating), runs
+/// `coordinate(r, all_arrived)`, then releases the workers. A worker must call arrive() and
+/// wait_release() exactly `rounds` times (a worker that dies counts as not arrived).
+std::vector<std::string> run_workers_rounds(
+    int count, int rounds, const std::vector<double>& arrive_timeout_s, double release_timeout_s,
+    const std::function<std::string(int, WorkerSync&)>& work,
+    const std::function<void(int, bool)>& coordinate);
 
 }  // namespace gridmq::bench

@@ -8,7 +8,6 @@
 namespace gridmq::auth {
 namespace {
 
-constexpr std::string_view kShare = "$share/";
 constexpr std::string_view kBlank = " \t\r";
 
 std::vector<std::string_view> split_fields(std::string_view line) {
@@ -36,24 +35,6 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 bool is_safe_client_id(std::string_view client_id) {
   return !client_id.empty() &&
          client_id.find_first_of(std::string_view("+#/\0", 4)) == std::string_view::npos;
-}
-
-/// The filter a subscribe request asks for, without a "$share/<group>/" prefix; empty if invalid.
-std::string_view requested_filter(std::string_view name) {
-  if (!name.starts_with(kShare)) {
-    return is_valid_topic_filter(name) ? name : std::string_view();
-  }
-  const std::string_view rest = name.substr(kShare.size());
-  const auto slash = rest.find('/');
-  if (slash == 0 || slash == std::string_view::npos) {
-    return {};
-  }
-  const std::string_view group = rest.substr(0, slash);
-  const std::string_view filter = rest.substr(slash + 1);
-  if (group.find_first_of("+#") != std::string_view::npos || !is_valid_topic_filter(filter)) {
-    return {};
-  }
-  return filter;
 }
 
 }  // namespace

@@ -26,4 +26,17 @@ std::string_view role_name(Role role) {
   return "none";
 }
 
+bool is_valid_principal_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxPrincipalIdLength || id.front() == '$') {
+    return false;
+  }
+  for (const char c : id) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7F || c == '+' || c == '#' || c == '/' || c == ':') {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace gridmq::auth

@@ -4,14 +4,42 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gridmq::config {
 
+/// TLS settings of a tls:// listener ([[listener]] keys; see config/gridmq.toml). On a tcp://
+/// listener they must stay at their defaults.
+struct ListenerTls {
+  std::string cert_file;  // server certificate chain (PEM); required for tls
+  std::string key_file;   // its private key (PEM); required for tls
+  std::string ca_file;    // CA bundle that client certificates must chain to (PEM)
+  std::string crl_file;   // certificate revocation list(s) (PEM); "" = no CRL check
+  bool require_client_cert = true;
+  std::string min_tls_version = "1.2";  // "1.2" | "1.3"
+  std::string ciphers =                 // TLS 1.2 cipher list, OpenSSL syntax
+      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+      "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+  std::string ciphersuites =  // TLS 1.3 cipher suites
+      "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+  std::string groups = "X25519:P-256:P-384";  // key exchange groups
+  std::uint32_t handshake_timeout_ms = 10000;
+  bool operator==(const ListenerTls&) const = default;
+};
+
 struct Listener {
-  std::string scheme = "tcp";      // "tcp" (later "tls", "ws", "wss")
-  std::string host = "127.0.0.1";  // IPv6 without brackets ("::1"), or a host name
-  std::uint16_t port = 1883;       // 0 = pick a free port (tests); the chosen port is logged
+  Listener() = default;
+  Listener(std::string url_scheme, std::string url_host, std::uint16_t url_port)
+      : scheme(std::move(url_scheme)), host(std::move(url_host)), port(url_port) {}
+
+  std::string scheme = "tcp";             // "tcp" or "tls" (later "ws", "wss")
+  std::string host = "127.0.0.1";         // IPv6 without brackets ("::1"), or a host name
+  std::uint16_t port = 1883;              // 0 = pick a free port (tests); the chosen port is logged
+  std::uint32_t max_connection_rate = 0;  // new connections per second admitted; 0 = unlimited
+  ListenerTls tls;                        // used when scheme == "tls"
+  bool is_tls() const { return scheme == "tls"; }
   bool operator==(const Listener&) const = default;
 };
 
@@ -44,7 +72,20 @@ struct Limits {
 
 struct Acl {
   std::string file;  // [auth] acl_file: "" = allow everything
+  // Identity and authorization v2 (broker/auth: password_file, acl_engine, bindings).
+  std::string password_file;                  // [auth] password_file: "" = no password logins
+  std::string acl_policy_file;                // [auth] acl_policy_file: "" = metering profile
+  std::string bindings_file;                  // [auth] bindings_file: "" = no hub has meters
+  std::uint32_t failed_auth_delay_ms = 1000;  // [auth] failed_auth_delay_ms: 0..10000
   bool operator==(const Acl&) const = default;
+};
+
+struct Identity {
+  std::string id_from = "cn";                  // [identity] id_from: cn | san_uri
+  std::string role_from = "ou";                // [identity] role_from: ou | san_uri
+  std::string san_uri_prefix = "urn:gridmq:";  // [identity] san_uri_prefix: non-empty
+  bool require_client_id_match = true;         // [identity] require_client_id_match
+  bool operator==(const Identity&) const = default;
 };
 
 struct Log {
@@ -53,13 +94,23 @@ struct Log {
   bool operator==(const Log&) const = default;
 };
 
+struct Storage {
+  std::string sync = "sync";                   // [storage] sync: sync | batched | none
+  std::uint32_t group_commit_delay_us = 2000;  // [storage] group_commit_delay_us
+  std::uint32_t batch_interval_ms = 10;        // [storage] batch_interval_ms (sync = "batched")
+  bool quarantine_corrupt = false;             // [storage] quarantine_corrupt
+  bool operator==(const Storage&) const = default;
+};
+
 struct BrokerConfig {
   std::vector<Listener> listeners{Listener{}};  // [[listener]] / --listen
   std::string data_dir = "./data";              // [storage] data_dir / --data-dir
-  unsigned threads = 0;                         // [broker] threads / --threads: 0 = hardware
+  Storage storage;
+  unsigned threads = 0;  // [broker] threads / --threads: 0 = hardware
   MqttLimits mqtt;
   Limits limits;
   Acl auth;
+  Identity identity;
   Log log;
   bool operator==(const BrokerConfig&) const = default;
 };

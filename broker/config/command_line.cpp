@@ -27,8 +27,9 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
   app.add_option("--config", config_file, "Config file (TOML); see config/gridmq.toml")
       ->type_name("FILE");
   app.add_option("--listen", listen_urls,
-                 "Listener URL tcp://HOST:PORT (IPv6 as tcp://[::1]:1883); repeatable, "
-                 "replaces the file's [[listener]] tables")
+                 "Listener URL tcp://HOST:PORT or tls://HOST:PORT (IPv6 as tcp://[::1]:1883); "
+                 "repeatable, replaces the file's [[listener]] tables; a tls URL takes its TLS "
+                 "settings from the file's first tls [[listener]]")
       ->type_name("URL")
       ->take_all()
       ->allow_extra_args(false);
@@ -60,13 +61,35 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
     result.config = load_config_file(config_file);
   }
   if (!listen_urls.empty()) {
-    result.config.listeners.clear();
+    // A tls:// URL takes its TLS settings (certificates, CRL, ciphers, rate) from the file's
+    // first tls [[listener]]: a URL cannot carry them.
+    std::vector<Listener> file_listeners;
+    file_listeners.swap(result.config.listeners);
+    const Listener* tls_template = nullptr;
+    for (const Listener& l : file_listeners) {
+      if (l.is_tls()) {
+        tls_template = &l;
+        break;
+      }
+    }
     for (const std::string& url : listen_urls) {
+      Listener listener;
       try {
-        result.config.listeners.push_back(parse_listen_url(url));
+        listener = parse_listen_url(url);
       } catch (const ConfigError& e) {
         throw ConfigError(std::string("--listen: ") + e.what());
       }
+      if (listener.is_tls()) {
+        if (tls_template == nullptr) {
+          throw ConfigError("--listen: " + url +
+                            ": a tls listener needs cert_file and key_file; --listen takes them "
+                            "from the first tls [[listener]] of the --config file, and there is "
+                            "none");
+        }
+        listener.tls = tls_template->tls;
+        listener.max_connection_rate = tls_template->max_connection_rate;
+      }
+      result.config.listeners.push_back(std::move(listener));
     }
   }
   if (app.count("--data-dir") > 0) {

@@ -106,6 +106,8 @@ class Reader {
       }
       config.listeners.emplace_back();
       read_table(table, kListenerTable, config);
+      check_listener(config.listeners.back(),
+                     Where{origin_, table.source().begin.line, "listener"});
     }
   }
 

@@ -25,7 +25,8 @@ BrokerConfig parse_config(std::string_view toml_text, const std::string& origin)
 /// Reads and parses a file. Throws ConfigError (unreadable file included).
 BrokerConfig load_config_file(const std::string& path);
 
-/// Parses "tcp://HOST:PORT" (IPv6 as "tcp://[::1]:1883"). Throws ConfigError.
+/// Parses "tcp://HOST:PORT" or "tls://HOST:PORT" (IPv6 as "tcp://[::1]:1883"); only the
+/// scheme, host and port are set. Throws ConfigError.
 Listener parse_listen_url(std::string_view url);
 
 /// The version --version prints ("gridmq 0.1.0").
@@ -38,7 +39,8 @@ struct CommandLine {
   int exit_code = 0;
 };
 
-/// Parses argv: --config FILE, --listen URL (repeatable, replaces the file's listeners),
+/// Parses argv: --config FILE, --listen URL (repeatable, replaces the file's listeners; a tls://
+/// URL takes the TLS settings of the file's first tls listener),
 /// --data-dir DIR, --threads N, --log-level LEVEL, --help, --version. Command-line values
 /// override the file. Throws ConfigError for bad arguments. --help and --version print to `out`
 /// (std::cout for the two-argument form) and return with exit_now set.

@@ -13,20 +13,75 @@ constexpr std::int64_t kU32 = std::numeric_limits<std::uint32_t>::max();
 constexpr std::int64_t kI64 = std::numeric_limits<std::int64_t>::max();
 // MQTT's largest remaining length (the default; a v5 client is told this maximum).
 constexpr std::int64_t kMaxPacket = 268435455;
+// [identity] sources and the [auth] failed-login delay cap.
+constexpr std::string_view kIdSources[] = {"cn", "san_uri"};
+constexpr std::string_view kRoleSources[] = {"ou", "san_uri"};
+constexpr std::int64_t kMaxFailedAuthDelayMs = 10000;
 
 constexpr KeySpec kKeys[] = {
     {"broker.threads",
      [](const Value& v, BrokerConfig& c) { c.threads = v.integer_as<unsigned>(0, kMaxThreads); }},
     {"storage.data_dir",
      [](const Value& v, BrokerConfig& c) { c.data_dir = v.non_empty_string(); }},
+    {"storage.sync",
+     [](const Value& v, BrokerConfig& c) { c.storage.sync = v.choice(kSyncPolicies); }},
+    {"storage.group_commit_delay_us",
+     [](const Value& v, BrokerConfig& c) {
+       c.storage.group_commit_delay_us = v.integer_as<std::uint32_t>(0, 100000);
+     }},
+    {"storage.batch_interval_ms",
+     [](const Value& v, BrokerConfig& c) {
+       c.storage.batch_interval_ms = v.integer_as<std::uint32_t>(1, 10000);
+     }},
+    {"storage.quarantine_corrupt",
+     [](const Value& v, BrokerConfig& c) { c.storage.quarantine_corrupt = v.boolean(); }},
     {"listener.url",
      [](const Value& v, BrokerConfig& c) {
        const std::string url = v.string();
        try {
-         c.listeners.back() = parse_listen_url(url);
+         // Only the address: the table's other keys may have been read before url.
+         Listener parsed = parse_listen_url(url);
+         Listener& l = c.listeners.back();
+         l.scheme = std::move(parsed.scheme);
+         l.host = std::move(parsed.host);
+         l.port = parsed.port;
        } catch (const ConfigError& e) {
          fail_at(v.where(), std::string(v.where().key) + ": " + e.what());
        }
+     }},
+    {"listener.max_connection_rate",
+     [](const Value& v, BrokerConfig& c) {
+       c.listeners.back().max_connection_rate = v.integer_as<std::uint32_t>(0, kU32);
+     }},
+    {"listener.cert_file",
+     [](const Value& v, BrokerConfig& c) { c.listeners.back().tls.cert_file = v.string(); }},
+    {"listener.key_file",
+     [](const Value& v, BrokerConfig& c) { c.listeners.back().tls.key_file = v.string(); }},
+    {"listener.ca_file",
+     [](const Value& v, BrokerConfig& c) { c.listeners.back().tls.ca_file = v.string(); }},
+    {"listener.require_client_cert",
+     [](const Value& v, BrokerConfig& c) {
+       c.listeners.back().tls.require_client_cert = v.boolean();
+     }},
+    {"listener.crl_file",
+     [](const Value& v, BrokerConfig& c) { c.listeners.back().tls.crl_file = v.string(); }},
+    {"listener.min_tls_version",
+     [](const Value& v, BrokerConfig& c) {
+       c.listeners.back().tls.min_tls_version = v.choice(kTlsVersions);
+     }},
+    {"listener.ciphers",
+     [](const Value& v, BrokerConfig& c) {
+       c.listeners.back().tls.ciphers = v.non_empty_string();
+     }},
+    {"listener.ciphersuites",
+     [](const Value& v, BrokerConfig& c) {
+       c.listeners.back().tls.ciphersuites = v.non_empty_string();
+     }},
+    {"listener.groups",
+     [](const Value& v, BrokerConfig& c) { c.listeners.back().tls.groups = v.non_empty_string(); }},
+    {"listener.handshake_timeout_ms",
+     [](const Value& v, BrokerConfig& c) {
+       c.listeners.back().tls.handshake_timeout_ms = v.integer_as<std::uint32_t>(1, 3600000);
      }},
     {"mqtt.max_packet_size",
      [](const Value& v, BrokerConfig& c) {
@@ -93,14 +148,78 @@ constexpr KeySpec kKeys[] = {
        c.limits.max_output_buffer = v.integer_as<std::uint64_t>(1024, kI64);
      }},
     {"auth.acl_file", [](const Value& v, BrokerConfig& c) { c.auth.file = v.string(); }},
+    // Identity and authorization v2.
+    {"auth.password_file",
+     [](const Value& v, BrokerConfig& c) { c.auth.password_file = v.string(); }},
+    {"auth.acl_policy_file",
+     [](const Value& v, BrokerConfig& c) { c.auth.acl_policy_file = v.string(); }},
+    {"auth.bindings_file",
+     [](const Value& v, BrokerConfig& c) { c.auth.bindings_file = v.string(); }},
+    {"auth.failed_auth_delay_ms",
+     [](const Value& v, BrokerConfig& c) {
+       c.auth.failed_auth_delay_ms = v.integer_as<std::uint32_t>(0, kMaxFailedAuthDelayMs);
+     }},
+    {"identity.id_from",
+     [](const Value& v, BrokerConfig& c) { c.identity.id_from = v.choice(kIdSources); }},
+    {"identity.role_from",
+     [](const Value& v, BrokerConfig& c) { c.identity.role_from = v.choice(kRoleSources); }},
+    {"identity.san_uri_prefix",
+     [](const Value& v, BrokerConfig& c) { c.identity.san_uri_prefix = v.non_empty_string(); }},
+    {"identity.require_client_id_match",
+     [](const Value& v, BrokerConfig& c) { c.identity.require_client_id_match = v.boolean(); }},
     {"log.level", [](const Value& v, BrokerConfig& c) { c.log.level = v.choice(kLogLevels); }},
     {"log.json", [](const Value& v, BrokerConfig& c) { c.log.json = v.boolean(); }},
 };
 
 constexpr std::string_view kTables[] = {"broker", "storage", "listener", "mqtt",
-                                        "limits", "auth",    "log"};
+                                        "limits", "auth",    "identity", "log"};
+
+/// The first TLS key of `tls` that differs from its default ("" if none).
+std::string_view first_tls_key_set(const ListenerTls& tls) {
+  const ListenerTls d;
+  if (tls.cert_file != d.cert_file) return "cert_file";
+  if (tls.key_file != d.key_file) return "key_file";
+  if (tls.ca_file != d.ca_file) return "ca_file";
+  if (tls.require_client_cert != d.require_client_cert) return "require_client_cert";
+  if (tls.crl_file != d.crl_file) return "crl_file";
+  if (tls.min_tls_version != d.min_tls_version) return "min_tls_version";
+  if (tls.ciphers != d.ciphers) return "ciphers";
+  if (tls.ciphersuites != d.ciphersuites) return "ciphersuites";
+  if (tls.groups != d.groups) return "groups";
+  if (tls.handshake_timeout_ms != d.handshake_timeout_ms) return "handshake_timeout_ms";
+  return "";
+}
 
 }  // namespace
+
+void check_listener(const Listener& listener, const Where& where) {
+  const auto fail_key = [&](std::string_view key, const std::string& problem) {
+    const std::string name = "listener." + std::string(key);
+    fail_at(Where{where.origin, where.line, name}, name + " " + problem);
+  };
+  if (!listener.is_tls()) {
+    const std::string_view key = first_tls_key_set(listener.tls);
+    if (!key.empty()) {
+      fail_key(key, "applies to tls:// listeners only, and this one is " + listener.scheme + "://" +
+                        listener.host + ":" + std::to_string(listener.port));
+    }
+    return;
+  }
+  if (listener.tls.cert_file.empty()) {
+    fail_key("cert_file", "is missing: a tls:// listener needs cert_file and key_file");
+  }
+  if (listener.tls.key_file.empty()) {
+    fail_key("key_file", "is missing: a tls:// listener needs cert_file and key_file");
+  }
+  if (listener.tls.require_client_cert && listener.tls.ca_file.empty()) {
+    fail_key("ca_file",
+             "is missing: require_client_cert = true needs the CA bundle of the client "
+             "certificates");
+  }
+  if (!listener.tls.crl_file.empty() && listener.tls.ca_file.empty()) {
+    fail_key("crl_file", "needs ca_file (the CRL is checked against client certificates)");
+  }
+}
 
 std::span<const KeySpec> known_keys() {
   return kKeys;

@@ -12,8 +12,11 @@
 namespace gridmq::config {
 
 inline constexpr unsigned kMaxThreads = 1024;
+inline constexpr std::array<std::string_view, 3> kSyncPolicies = {"sync", "batched", "none"};
 inline constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
                                                                "warn",  "error", "off"};
+
+inline constexpr std::array<std::string_view, 2> kTlsVersions = {"1.2", "1.3"};
 
 /// The table that may appear more than once ([[listener]]); its keys apply to the listener being
 /// read, which is config.listeners.back().
@@ -33,6 +36,11 @@ std::span<const KeySpec> known_keys();
 
 /// The known key called `name` ("mqtt.max_inflight"), or nullptr.
 const KeySpec* find_key(std::string_view name);
+
+/// Checks one listener once all its keys are read: a tls:// listener has cert_file and key_file
+/// (and ca_file when it requires client certificates); a tcp:// listener sets no TLS key.
+/// `where` is the [[listener]] table's position. Throws ConfigError naming the key and line.
+void check_listener(const Listener& listener, const Where& where);
 
 /// The names of the known tables ("broker", "storage", "listener", ...).
 std::span<const std::string_view> known_tables();

@@ -40,17 +40,16 @@ void Connection::read() {
     return;
   }
   reading_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       self->reading_ = false;
-                       if (self->closed_) return;
-                       if (ec) {
-                         self->handler_.on_transport_closed(Clock::now());
-                         self->close();
-                         return;
-                       }
-                       self->on_readable();
-                     });
+  socket_.async_wait(read_wait(), [self = shared_from_this()](const boost::system::error_code& ec) {
+    self->reading_ = false;
+    if (self->closed_) return;
+    if (ec) {
+      self->handler_.on_transport_closed(Clock::now());
+      self->close();
+      return;
+    }
+    self->on_readable();
+  });
 }
 
 void Connection::on_readable() {
@@ -58,7 +57,8 @@ void Connection::on_readable() {
   // A few reads per wake-up at most, so one busy client cannot hold the worker.
   for (int round = 0; round < 4 && !handler_.closing(); ++round) {
     boost::system::error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(scratch), ec);
+    bool more = false;
+    const std::size_t n = read_some(scratch, more, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec) {
       flush();
@@ -87,10 +87,17 @@ void Connection::on_readable() {
       protocol::Bytes data(partial_->data(), partial_->size());
       tail(data, process_input(data));
     }
-    if (n < scratch.size()) break;
+    if (!more) break;
   }
   flush();
   read();
+}
+
+std::size_t Connection::read_some(std::span<std::uint8_t> buf, bool& more,
+                                  boost::system::error_code& ec) {
+  const std::size_t n = socket_.read_some(asio::buffer(buf.data(), buf.size()), ec);
+  more = n == buf.size();
+  return n;
 }
 
 std::size_t Connection::process_input(protocol::Bytes data) {
@@ -131,26 +138,33 @@ void Connection::flush() {
   writing_buf_.swap(out);
   writing_ = true;
   handler_.set_unsent_bytes(writing_buf_.size());
+  write_out();
+}
+
+void Connection::write_out() {
   asio::async_write(socket_, asio::buffer(writing_buf_),
                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                      self->writing_ = false;
-                      self->handler_.set_unsent_bytes(0);
-                      if (ec) {
-                        if (!self->closed_) {
-                          self->handler_.on_transport_closed(Clock::now());
-                          self->close();
-                        }
-                        return;
-                      }
-                      if (self->writing_buf_.capacity() > 4096)
-                        std::string().swap(self->writing_buf_);
-                      self->handler_.on_wake(Clock::now());
-                      self->flush();
-                      if (self->read_paused_ && !self->writing_) {
-                        self->read_paused_ = false;
-                        self->read();
-                      }
+                      self->on_written(ec);
                     });
+}
+
+void Connection::on_written(const boost::system::error_code& ec) {
+  writing_ = false;
+  handler_.set_unsent_bytes(0);
+  if (ec) {
+    if (!closed_) {
+      handler_.on_transport_closed(Clock::now());
+      close();
+    }
+    return;
+  }
+  if (writing_buf_.capacity() > 4096) std::string().swap(writing_buf_);
+  handler_.on_wake(Clock::now());
+  flush();
+  if (read_paused_ && !writing_) {
+    read_paused_ = false;
+    read();
+  }
 }
 
 void Connection::on_deadline(Clock::time_point now) {
@@ -165,6 +179,14 @@ void Connection::wake() {
     self->wake_pending_.store(false, std::memory_order_release);
     if (self->closed_) return;
     self->handler_.on_wake(Clock::now());
+    self->flush();
+  });
+}
+
+void Connection::run_on_worker(std::function<void()> fn) {
+  asio::post(worker_.context(), [self = shared_from_this(), fn = std::move(fn)] {
+    if (self->closed_) return;
+    fn();
     self->flush();
   });
 }

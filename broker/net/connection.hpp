@@ -3,6 +3,10 @@
 // ConnectionHandler and writing the handler's output, coalesced: everything produced while
 // handling one read (or one wake-up) goes out in one write.
 //
+// The transport is plain TCP here; TlsConnection (tls_connection.hpp) overrides the few virtual
+// transport steps (start, read_some, write_out, close) so that a TCP connection carries no TLS
+// state at all (the vtable pointer exists anyway for session::Peer).
+//
 // THREADING: all members are used on the owning worker's thread, except wake() and kick() (the
 // Peer interface), which post to it.
 
@@ -11,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +29,7 @@ class logger;
 
 namespace gridmq::net {
 
+class TlsContext;
 class Worker;
 
 class Connection : public session::Peer, public std::enable_shared_from_this<Connection> {
@@ -32,30 +38,47 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
              spdlog::logger& log);
   ~Connection() override;
 
-  /// Starts reading; call once, on the worker's thread, after construction.
-  void start();
+  /// Starts reading (TLS: the handshake first); call once, on the worker's thread, after
+  /// construction.
+  virtual void start();
 
-  /// When the handler's next timeout is due (checked by the worker's sweep).
-  std::chrono::steady_clock::time_point deadline() const { return handler_.deadline(); }
-  /// The deadline passed: keep-alive or connect timeout.
-  void on_deadline(std::chrono::steady_clock::time_point now);
+  /// When the next timeout is due (checked by the worker's sweep): the handler's, or the TLS
+  /// handshake's while it runs.
+  virtual std::chrono::steady_clock::time_point deadline() const { return handler_.deadline(); }
+  /// The deadline passed: keep-alive or connect timeout (or TLS handshake timeout).
+  virtual void on_deadline(std::chrono::steady_clock::time_point now);
+  /// `changed`, a listener's certificate revocation list, was reloaded: a TLS connection whose
+  /// client certificate is now revoked is disconnected (v5: DISCONNECT 0x98). Worker thread.
+  virtual void on_revocation_list_changed(const TlsContext& changed) { (void)changed; }
 
   void wake() override;
   void kick(protocol::ReasonCode reason) override;
   std::shared_ptr<session::Peer> shared_peer() override { return shared_from_this(); }
+  void run_on_worker(std::function<void()> fn) override;
 
- private:
-  friend class Worker;  // the intrusive list below
-  Connection* prev_ = nullptr;
-  Connection* next_ = nullptr;
+ protected:
+  // Transport steps (TCP here; TlsConnection overrides them).
+  /// Reads what is available into `buf` without blocking; would_block when nothing is. `more` is
+  /// set when another read may find more bytes right away.
+  virtual std::size_t read_some(std::span<std::uint8_t> buf, bool& more,
+                                boost::system::error_code& ec);
+  /// What the transport must wait for before read_some can make progress.
+  virtual boost::asio::socket_base::wait_type read_wait() const {
+    return boost::asio::socket_base::wait_read;
+  }
+  /// Writes all of writing_buf_, then calls on_written.
+  virtual void write_out();
+  void on_written(const boost::system::error_code& ec);
+  virtual void close();
 
   void read();
   void on_readable();
-  /// Frames and handles packets in `data`; returns how many bytes were consumed.
-  std::size_t process_input(protocol::Bytes data);
   void flush();
-  void close();
 
+  // Same members and order as before the TLS split: a TCP connection's size is a benchmarked
+  // target (idle memory per connection).
+  Connection* prev_ = nullptr;  // the Worker's intrusive list
+  Connection* next_ = nullptr;
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;
   spdlog::logger& log_;
@@ -68,6 +91,12 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
   bool read_paused_ = false;  // output backlog above limits.max_output_buffer
   bool closed_ = false;
   std::atomic<bool> wake_pending_{false};
+
+ private:
+  friend class Worker;  // the intrusive list
+
+  /// Frames and handles packets in `data`; returns how many bytes were consumed.
+  std::size_t process_input(protocol::Bytes data);
 };
 
 }  // namespace gridmq::net

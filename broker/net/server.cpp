@@ -8,16 +8,24 @@
 #include <stdexcept>
 
 #include "net/connection.hpp"
+#include "net/tls_connection.hpp"
+#include "net/tls_context.hpp"
 
 namespace gridmq::net {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-Server::Server(const config::BrokerConfig& cfg, auth::Acl acl, std::shared_ptr<spdlog::logger> log)
+namespace {
+// How often the CRL files are checked for changes (modification time and size).
+constexpr auto kCrlCheckInterval = std::chrono::seconds(2);
+}  // namespace
+
+Server::Server(const config::BrokerConfig& cfg, auth::Acl acl, std::shared_ptr<spdlog::logger> log,
+               storage::Store* store)
     : cfg_(cfg),
       log_(std::move(log)),
-      core_(std::make_unique<session::BrokerCore>(cfg, std::move(acl))) {
+      core_(std::make_unique<session::BrokerCore>(cfg, std::move(acl), store)) {
   unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i));
 }
@@ -27,6 +35,11 @@ Server::~Server() {
 }
 
 void Server::start() {
+  for (const auto& l : cfg_.listeners) {
+    // Certificates, keys and CRLs load before any port opens; a bad file stops the start.
+    tls_.push_back(l.is_tls() ? std::make_shared<TlsContext>(l) : nullptr);
+    admission_.emplace_back(l.max_connection_rate);
+  }
   for (const auto& l : cfg_.listeners) {
     boost::system::error_code ec;
     auto addr = asio::ip::make_address(l.host, ec);
@@ -50,6 +63,7 @@ void Server::start() {
     accept(i);
   }
   schedule_tick();
+  schedule_crl_check();
   control_thread_ = std::thread([this] { control_.run(); });
   started_ = true;
 }
@@ -67,20 +81,81 @@ void Server::accept(std::size_t listener) {
       worker.context(),
       [this, listener, &worker](const boost::system::error_code& ec, asio::ip::tcp::socket s) {
         if (ec == asio::error::operation_aborted || stopped_) return;
+        const auto now = Clock::now();
         if (ec) {
           log_->warn("accept failed: {}", ec.message());  // e.g. out of file descriptors
+        } else if (!admission_[listener].admit(now)) {
+          boost::system::error_code ignored;
+          s.close(ignored);  // before any TLS work
+          std::uint64_t refused = 0;
+          if (admission_[listener].should_log(now, refused)) {
+            const auto& l = cfg_.listeners[listener];
+            log_->warn(
+                "listener {}://{}:{}: {} connection(s) refused by max_connection_rate {}/s "
+                "({} in total)",
+                l.scheme, l.host, acceptors_[listener].local_endpoint().port(), refused,
+                l.max_connection_rate, admission_[listener].refused());
+          }
         } else {
-          asio::post(worker.context(), [this, &worker, sock = std::move(s)]() mutable {
+          asio::post(worker.context(), [this, &worker, listener, sock = std::move(s)]() mutable {
             if (worker.connection_count() * workers_.size() >= cfg_.limits.max_connections) {
               log_->warn("connection refused: max_connections reached");
               return;  // the socket closes as it goes out of scope
             }
-            auto c = std::make_shared<Connection>(worker, std::move(sock), *core_, *log_);
+            std::shared_ptr<Connection> c;
+            if (tls_[listener]) {
+              c = std::make_shared<TlsConnection>(worker, std::move(sock), *core_, *log_,
+                                                  tls_[listener]);
+            } else {
+              c = std::make_shared<Connection>(worker, std::move(sock), *core_, *log_);
+            }
             c->start();
           });
         }
         accept(listener);
       });
+}
+
+void Server::reload() {
+  if (!started_ || stopped_) return;
+  asio::post(control_, [this] {
+    if (stopped_) return;
+    reload_crls(true);
+  });
+}
+
+void Server::schedule_crl_check() {
+  bool any = false;
+  for (const auto& t : tls_) any = any || (t && t->has_crl());
+  if (!any) return;
+  crl_timer_.expires_after(kCrlCheckInterval);
+  crl_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    reload_crls(false);
+    schedule_crl_check();
+  });
+}
+
+void Server::reload_crls(bool force) {
+  for (const auto& tls : tls_) {
+    if (!tls || !tls->has_crl()) continue;
+    std::string error;
+    switch (tls->reload_crl(force, error)) {
+      case TlsContext::CrlReload::kUnchanged:
+        break;
+      case TlsContext::CrlReload::kFailed:
+        log_->error("CRL reload failed, the previous list stays in force: {}", error);
+        break;
+      case TlsContext::CrlReload::kReloaded:
+        log_->info("listener {}: CRL reloaded from {}", tls->name(), tls->listener().tls.crl_file);
+        for (auto& w : workers_) {
+          asio::post(w->context(), [&w, tls] {
+            for (auto& c : w->snapshot()) c->on_revocation_list_changed(*tls);
+          });
+        }
+        break;
+    }
+  }
 }
 
 void Server::schedule_tick() {
@@ -112,6 +187,7 @@ void Server::stop() {
       boost::system::error_code ec;
       for (auto& a : acceptors_) a.close(ec);
       tick_timer_.cancel();
+      crl_timer_.cancel();
       done.set_value();
     });
     done.get_future().wait();

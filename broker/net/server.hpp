@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/broker_config.hpp"
+#include "net/admission.hpp"
 #include "net/worker.hpp"
 #include "session/broker_core.hpp"
 
@@ -20,10 +21,14 @@ class logger;
 
 namespace gridmq::net {
 
+class TlsContext;
+
 class Server {
  public:
   /// Throws std::runtime_error when a listener cannot be bound.
-  Server(const config::BrokerConfig& cfg, auth::Acl acl, std::shared_ptr<spdlog::logger> log);
+  /// `store` (may be null: memory only) must outlive the server.
+  Server(const config::BrokerConfig& cfg, auth::Acl acl, std::shared_ptr<spdlog::logger> log,
+         storage::Store* store = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -34,12 +39,20 @@ class Server {
   /// published), then stop the threads. Idempotent; blocks until done.
   void stop();
 
+  /// Reloads what can change at run time: each tls:// listener's crl_file (clients whose
+  /// certificate is now revoked are disconnected). Called on SIGHUP; any thread; returns at once
+  /// (the work runs on the control thread).
+  void reload();
+
   /// The ports actually bound, in listener order (useful with port 0).
   std::vector<std::uint16_t> bound_ports() const;
   session::BrokerCore& core() { return *core_; }
 
  private:
   void accept(std::size_t listener);
+  /// Checks the CRL files every few seconds (modification time); control thread.
+  void schedule_crl_check();
+  void reload_crls(bool force);
   void schedule_tick();
   std::size_t connection_count();
 
@@ -48,6 +61,9 @@ class Server {
   std::unique_ptr<session::BrokerCore> core_;
   boost::asio::io_context control_{1};
   std::vector<boost::asio::ip::tcp::acceptor> acceptors_;
+  std::vector<std::shared_ptr<TlsContext>> tls_;  // per listener; null for tcp://
+  std::vector<AdmissionLimiter> admission_;       // per listener; control thread
+  boost::asio::steady_timer crl_timer_{control_};
   boost::asio::steady_timer tick_timer_{control_};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::size_t next_worker_ = 0;

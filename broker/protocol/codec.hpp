@@ -56,6 +56,12 @@ void encode_publish(Version version, std::string_view topic, std::string_view pa
 /// Size in bytes that encode(p, version, ...) would append.
 std::size_t encoded_size(const Packet& p, Version version);
 
+/// Publication properties (those a PUBLISH may carry) as a standalone block, for storage: the
+/// property-length varint followed by the properties, as in a v5 PUBLISH. Empty input decodes to
+/// no properties.
+void encode_publish_properties(const Properties& props, std::string& out);
+Result<Properties> decode_publish_properties(Bytes bytes);
+
 /// Size of the properties block of `props` for a packet (property length varint included).
 std::size_t properties_size(const Properties& props);
 

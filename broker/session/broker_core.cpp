@@ -9,8 +9,14 @@
 
 namespace gridmq::session {
 
-BrokerCore::BrokerCore(const config::BrokerConfig& cfg, auth::Acl acl)
-    : cfg_(cfg), acl_(std::move(acl)), id_salt_(std::random_device{}()) {}
+BrokerCore::BrokerCore(const config::BrokerConfig& cfg, auth::Acl acl, storage::Store* store)
+    : cfg_(cfg),
+      acl_(std::move(acl)),
+      store_(store),
+      wall_offset_(std::chrono::system_clock::now().time_since_epoch() -
+                   std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                       Clock::now().time_since_epoch())),
+      id_salt_(std::random_device{}()) {}
 
 std::string BrokerCore::assign_client_id() {
   char buf[48];
@@ -38,6 +44,7 @@ MessagePtr BrokerCore::make_message(std::string topic, std::string payload, std:
   props.subscription_identifiers.clear();
   m->props = std::move(props);
   m->origin = origin;
+  m->id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
   return m;
 }
 
@@ -92,22 +99,37 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
   }
   if (discarded) drop_subscriptions(*discarded);
   if (previous && previous != peer) previous->kick(protocol::ReasonCode::kSessionTakenOver);
+  if (store_) {
+    storage::Batch batch;
+    if (discarded) {
+      batch.delete_session(client_id);
+      release_bodies(*discarded, batch);
+    }
+    if (expiry_interval > 0) batch.put_session(record(*result.session));
+    if (!batch.empty()) commit(std::move(batch));
+  }
   return result;
 }
 
 void BrokerCore::detach(const SessionPtr& session, const Peer* peer, Clock::time_point now) {
   bool remove = false;
+  bool was_persistent = false;  // the record must be rewritten (disconnect time)
   {
     auto st = session->lock();
     if (st->owner.get() != peer) return;  // taken over: the new owner has it
     st->owner.reset();
+    st->disconnected_at = now;
+    was_persistent = persistent(*st);
     if (st->expiry_interval == 0) {
       remove = true;
     } else if (st->expiry_interval != 0xFFFFFFFFu) {
       st->expires_at = now + std::chrono::seconds(st->expiry_interval);
     }
   }
-  if (!remove) return;
+  if (!remove) {
+    if (was_persistent) persist_session(*session);
+    return;
+  }
   {
     std::unique_lock g(sessions_mu_);
     auto it = by_client_id_.find(session->client_id());
@@ -115,6 +137,13 @@ void BrokerCore::detach(const SessionPtr& session, const Peer* peer, Clock::time
     remove_session_locked(session);
   }
   drop_subscriptions(*session);
+  if (store_) {
+    // Expiry lowered to 0 by DISCONNECT: whatever was stored for it goes.
+    storage::Batch batch;
+    batch.delete_session(session->client_id());
+    release_bodies(*session, batch);
+    commit(std::move(batch));
+  }
 }
 
 SessionPtr BrokerCore::new_session_locked(const std::string& client_id) {
@@ -157,40 +186,56 @@ void BrokerCore::drop_subscriptions(Session& s) {
     auto st = s.lock();
     for (auto& sub : st->subscriptions) filters.push_back(std::move(sub.entry.filter));
     std::vector<StoredSubscription>().swap(st->subscriptions);
-    st->queue.clear();
-    st->queued_bytes = 0;
   }
   for (auto& f : filters) tree_.unsubscribe(f, s.key());
 }
 
-bool BrokerCore::enqueue(Session& s, Delivery d) {
-  std::shared_ptr<Peer> wake;
-  {
-    auto st = s.lock();
-    if (!st->owner && d.qos == 0 && !cfg_.mqtt.queue_qos0) return false;
-    const std::size_t bytes = delivery_bytes(d);
-    if (st->queue.size() >= cfg_.mqtt.max_queued_messages ||
-        st->queued_bytes + bytes > cfg_.mqtt.max_queued_bytes) {
-      ++st->dropped;
-      stats_.messages_dropped.fetch_add(1, std::memory_order_relaxed);
-      return false;
-    }
-    st->queued_bytes += bytes;
-    st->queue.push_back(std::move(d));
-    if (st->queue.size() == 1) wake = st->owner;  // the first entry wakes; later ones ride along
+bool BrokerCore::enqueue(Session& s, Delivery d, const MessagePtr& msg, storage::Batch* batch,
+                         std::shared_ptr<Peer>& wake) {
+  auto st = s.lock();
+  if (!st->owner && d.qos == 0 && !cfg_.mqtt.queue_qos0) return false;
+  const std::size_t bytes = delivery_bytes(d);
+  if (st->queue.size() >= cfg_.mqtt.max_queued_messages ||
+      st->queued_bytes + bytes > cfg_.mqtt.max_queued_bytes) {
+    ++st->dropped;
+    stats_.messages_dropped.fetch_add(1, std::memory_order_relaxed);
+    return false;
   }
-  if (wake) wake->wake();
+  if (batch && d.qos > 0 && persistent(*st)) {
+    d.seq = ++st->last_seq;
+    storage::QueueEntry e;
+    e.seq = d.seq;
+    e.message = msg->id;
+    e.qos = d.qos;
+    e.retain = d.retain;
+    e.subscription_ids = d.subscription_ids;
+    batch->put_queue_entry(s.client_id(), std::move(e));
+    msg->durable_refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  st->queued_bytes += bytes;
+  st->queue.push_back(std::move(d));
+  wake = st->owner;
   return true;
 }
 
-std::size_t BrokerCore::publish(const MessagePtr& msg, Clock::time_point now) {
+PublishOutcome BrokerCore::publish(const MessagePtr& msg, Clock::time_point now,
+                                   const PublishContext& ctx,
+                                   std::function<void(const storage::Status&)> done) {
   stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
   if (msg->retain) retained_.put(msg);
 
+  // Queue entries exist in memory before their commit is handed to the store; until then no
+  // subscriber may send them (see Message::storage_submitted).
+  const bool durable = store_ && msg->qos > 0;
+  storage::Batch batch;
+  if (durable) msg->storage_submitted.store(false, std::memory_order_relaxed);
+
   thread_local std::vector<routing::Match> matches;
+  thread_local std::vector<std::shared_ptr<Peer>> wakes;
   matches.clear();
+  wakes.clear();
   tree_.match(msg->topic, msg->origin, matches);
-  std::size_t queued = 0;
+  PublishOutcome out;
   for (auto& m : matches) {
     SessionPtr target = find_by_key(m.subscriber);
     if (!target) continue;
@@ -199,11 +244,39 @@ std::size_t BrokerCore::publish(const MessagePtr& msg, Clock::time_point now) {
     d.qos = std::min(msg->qos, m.qos);
     d.retain = msg->retain && m.retain_as_published;
     d.subscription_ids = std::move(m.subscription_ids);
-    if (enqueue(*target, std::move(d))) ++queued;
+    std::shared_ptr<Peer> wake;
+    if (enqueue(*target, std::move(d), msg, durable ? &batch : nullptr, wake)) ++out.deliveries;
+    if (wake) wakes.push_back(std::move(wake));
   }
+  stats_.messages_routed.fetch_add(out.deliveries, std::memory_order_relaxed);
+
+  if (store_) {
+    if (!batch.empty()) batch.put_message(stored_message(*msg));
+    if (msg->retain) {
+      if (msg->payload.empty()) {
+        batch.delete_retained(msg->topic);
+      } else {
+        batch.put_retained(stored_message(*msg));
+      }
+    }
+    if (ctx.persist_publisher) {
+      bool keep = false;
+      {
+        auto st = ctx.persist_publisher->lock();
+        keep = persistent(*st);
+      }
+      if (keep) batch.put_session(record(*ctx.persist_publisher));
+    }
+    if (!batch.empty() || (done && ctx.keep_order)) {
+      out.deferred = static_cast<bool>(done);
+      commit(std::move(batch), std::move(done));
+    }
+  }
+  if (durable) msg->storage_submitted.store(true, std::memory_order_release);
+  for (auto& w : wakes) w->wake();
+  wakes.clear();
   (void)now;
-  stats_.messages_routed.fetch_add(queued, std::memory_order_relaxed);
-  return queued;
+  return out;
 }
 
 bool BrokerCore::subscribe(const SessionPtr& session, const protocol::SubscribeEntry& entry,
@@ -236,7 +309,9 @@ bool BrokerCore::subscribe(const SessionPtr& session, const protocol::SubscribeE
       d.qos = std::min(msg->qos, entry.qos);
       d.retain = true;  // MQTT-3.3.1-8: retained messages sent on subscribe keep the flag
       if (subscription_id) d.subscription_ids.push_back(subscription_id);
-      enqueue(*session, std::move(d));
+      std::shared_ptr<Peer> wake;
+      enqueue(*session, std::move(d), msg, nullptr, wake);
+      if (wake) wake->wake();
     }
   }
   return is_new;
@@ -312,10 +387,16 @@ void BrokerCore::tick(Clock::time_point now) {
       return false;
     });
   }
+  storage::Batch batch;
   for (auto& s : expired) {
     drop_subscriptions(*s);
+    if (store_) {
+      batch.delete_session(s->client_id());
+      release_bodies(*s, batch);
+    }
     stats_.sessions_expired.fetch_add(1, std::memory_order_relaxed);
   }
+  if (!batch.empty()) commit(std::move(batch));
 }
 
 void BrokerCore::flush_wills(Clock::time_point now) {

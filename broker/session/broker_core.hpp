@@ -21,6 +21,7 @@
 #include "routing/retained_store.hpp"
 #include "routing/subscription_tree.hpp"
 #include "session/session.hpp"
+#include "storage/store.hpp"
 
 namespace gridmq::session {
 
@@ -31,11 +32,30 @@ struct CoreStats {
   std::atomic<std::uint64_t> messages_dropped{0};  // queue full or too large for the client
   std::atomic<std::uint64_t> publish_denied{0};    // ACL
   std::atomic<std::uint64_t> sessions_expired{0};
+  std::atomic<std::uint64_t> storage_errors{0};  // failed commits (each also fails its acks)
+};
+
+/// What a publish needs besides the message.
+struct PublishContext {
+  /// The publishing session when its own durable state changes with this message (a QoS 2
+  /// packet id now awaiting PUBREL): its record is committed in the same batch.
+  Session* persist_publisher = nullptr;
+  /// Commit even when nothing has to be stored, so that `done` runs after every earlier commit
+  /// of the same connection (acknowledgements keep the order of the PUBLISH packets).
+  bool keep_order = false;
+};
+
+struct PublishOutcome {
+  std::size_t deliveries = 0;
+  /// True: `done` will run once the commit is durable (acknowledge then). False: nothing had to
+  /// become durable; `done` is not called and the caller acknowledges at once.
+  bool deferred = false;
 };
 
 class BrokerCore {
  public:
-  BrokerCore(const config::BrokerConfig& cfg, auth::Acl acl);
+  /// `store` may be null (memory only: unit tests); it must outlive the core.
+  BrokerCore(const config::BrokerConfig& cfg, auth::Acl acl, storage::Store* store = nullptr);
   ~BrokerCore();
   BrokerCore(const BrokerCore&) = delete;
   BrokerCore& operator=(const BrokerCore&) = delete;
@@ -59,9 +79,26 @@ class BrokerCore {
   /// 0, removed with its subscriptions) or at now + expiry_interval.
   void detach(const SessionPtr& session, const Peer* peer, Clock::time_point now);
 
-  /// Routes a message: stores/clears it as retained when msg->retain, then queues a Delivery on
-  /// every matching session and wakes their connections. @return number of deliveries queued.
-  std::size_t publish(const MessagePtr& msg, Clock::time_point now);
+  /// Routes a message: stores/clears it as retained when msg->retain, queues a Delivery on every
+  /// matching session and wakes their connections. QoS 1/2 deliveries to persistent sessions,
+  /// the message body and retained changes are committed to the store in one batch; `done`
+  /// (which may be empty) runs on the store's writer thread when that batch is durable.
+  PublishOutcome publish(const MessagePtr& msg, Clock::time_point now,
+                         const PublishContext& ctx = {},
+                         std::function<void(const storage::Status&)> done = {});
+
+  /// A subscriber completed a QoS 1/2 delivery (PUBACK / PUBCOMP): its durable entry goes.
+  void delivered(Session& session, const Delivery& d);
+  /// A subscriber sent PUBREC for a QoS 2 delivery: its durable entry records the release.
+  void released(Session& session, const Inflight& f);
+  /// Commits the session's record (subscriptions, inbound QoS 2 ids, expiry) if it is
+  /// persistent. @return true if it did: `done` runs once durable. False: nothing to store and
+  /// `done` is not called.
+  bool persist_session(Session& session, std::function<void(const storage::Status&)> done = {});
+
+  /// Rebuilds sessions, queues and retained messages from a store snapshot (startup, before any
+  /// connection). Sessions that expired while the broker was down are deleted.
+  void restore(const storage::Snapshot& snap, Clock::time_point now);
 
   /// Adds one subscription of `session` (already validated and authorized) and queues the
   /// retained messages it should get per retain handling. @return true if it was new.
@@ -88,9 +125,9 @@ class BrokerCore {
   std::string assign_client_id();
 
   /// A message built from a PUBLISH or a will (computes expires_at from the v5 property).
-  static MessagePtr make_message(std::string topic, std::string payload, std::uint8_t qos,
-                                 bool retain, protocol::Properties props,
-                                 routing::SubscriberKey origin, Clock::time_point now);
+  MessagePtr make_message(std::string topic, std::string payload, std::uint8_t qos, bool retain,
+                          protocol::Properties props, routing::SubscriberKey origin,
+                          Clock::time_point now);
 
  private:
   struct PendingWill {
@@ -99,13 +136,28 @@ class BrokerCore {
     Clock::time_point due;
   };
 
-  bool enqueue(Session& s, Delivery d);
+  bool enqueue(Session& s, Delivery d, const MessagePtr& msg, storage::Batch* batch,
+               std::shared_ptr<Peer>& wake);
+  bool persistent(const Session::State& st) const { return store_ && st.expiry_interval > 0; }
+  storage::StoredSession record(Session& s);  // locks s
+  storage::StoredMessage stored_message(const routing::Message& m) const;
+  MessagePtr restored_message(const storage::StoredMessage& m, Clock::time_point now) const;
+  void commit(storage::Batch batch, std::function<void(const storage::Status&)> done = {});
+  storage::UnixMillis to_wall(Clock::time_point t) const;
+  Clock::time_point from_wall(storage::UnixMillis ms) const;
   void remove_session_locked(const SessionPtr& s);  // requires sessions_mu_ exclusive
   void drop_subscriptions(Session& s);
+  /// Adds the deletion of message bodies whose last durable reference was a queue entry of `s`
+  /// (the session itself is being deleted). Locks s.
+  void release_bodies(Session& s, storage::Batch& batch);
   void publish_will(PendingWill w, Clock::time_point now);
 
   const config::BrokerConfig cfg_;
   const auth::Acl acl_;
+  storage::Store* const store_;
+  /// Wall clock minus steady clock at construction: durable times are wall-clock.
+  const std::chrono::system_clock::duration wall_offset_;
+  std::atomic<std::uint64_t> next_message_id_{1};
   CoreStats stats_;
   routing::SubscriptionTree tree_;
   routing::RetainedStore retained_;

@@ -31,7 +31,7 @@ void ConnectionHandler::resend_inflight(Clock::time_point now) {
 }
 
 void ConnectionHandler::drain(Clock::time_point now) {
-  if (!session_ || closing_) return;
+  if (!session_ || closing_ || pending_subacks_ > 0) return;
   if (unsent_bytes_ + out_.size() >= kOutputHighWater) return;
   auto st = session_->lock();
   if (st->owner.get() != &self_) return;
@@ -40,6 +40,8 @@ void ConnectionHandler::drain(Clock::time_point now) {
   while (!st->queue.empty() && unsent_bytes_ + out_.size() < kOutputHighWater) {
     Delivery& front = st->queue.front();
     if (front.qos > 0 && st->inflight.size() >= window) break;
+    // Its creation is not yet handed to the store: wait (the publisher wakes us right after).
+    if (!front.msg->storage_submitted.load(std::memory_order_acquire)) break;
     Delivery d = std::move(front);
     st->queue.pop_front();
     st->queued_bytes -= std::min(st->queued_bytes, delivery_bytes(d));

@@ -77,6 +77,10 @@ class ConnectionHandler {
   void handle_unsubscribe(const protocol::Unsubscribe& u);
   void handle_disconnect(const protocol::Disconnect& d, Clock::time_point now);
 
+  /// Wraps a continuation that must run on this connection's worker after a storage commit.
+  std::function<void(const storage::Status&)> defer(
+      std::function<void(const storage::Status&)> on_worker);
+  void complete_publish_ack(protocol::PubResponse ack, const storage::Status& st);
   void refuse_connect(protocol::Version v, protocol::ReasonCode rc, std::string why);
   /// Protocol violation: v5 DISCONNECT with `rc` (and reason string), then close.
   void fail(protocol::ReasonCode rc, std::string why);
@@ -106,6 +110,8 @@ class ConnectionHandler {
   std::uint16_t client_receive_maximum_ = 65535;
   std::uint16_t client_topic_alias_maximum_ = 0;
   std::uint16_t next_outbound_alias_ = 1;
+  std::uint16_t deferred_acks_ = 0;    // PUBACK/PUBREC waiting for their commit
+  std::uint16_t pending_subacks_ = 0;  // SUBACKs waiting for the session record's commit
   protocol::Version version_ = protocol::Version::kV5;
   bool closing_ = false;
   bool ended_ = false;

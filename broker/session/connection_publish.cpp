@@ -58,7 +58,7 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
       auto st = session_->lock();
       resend = std::find(st->inbound_qos2.begin(), st->inbound_qos2.end(), p.packet_id) !=
                st->inbound_qos2.end();
-      over = !resend && st->inbound_qos2.size() >= cfg.receive_maximum;
+      over = !resend && st->inbound_qos2.size() + deferred_acks_ >= cfg.receive_maximum;
     }
     if (resend) {  // a resend: acknowledged again, not routed again
       send(ack);
@@ -68,6 +68,9 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
       fail(ReasonCode::kReceiveMaximumExceeded, "receive maximum exceeded");  // MQTT-3.3.4-9
       return;
     }
+  } else if (p.qos == 1 && deferred_acks_ >= cfg.receive_maximum) {
+    fail(ReasonCode::kReceiveMaximumExceeded, "receive maximum exceeded");
+    return;
   }
 
   const bool allowed = core_.acl().allowed(auth::Access::kPublish, session_->client_id(), p.topic);
@@ -80,15 +83,71 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     }
     // 3.1.1 has no way to say no: the message is dropped and the flow completes normally.
   } else {
-    auto msg = BrokerCore::make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain,
-                                        std::move(p.props), session_->key(), now);
-    const auto delivered = core_.publish(msg, now);
-    if (is_v5() && delivered == 0) ack.reason = ReasonCode::kNoMatchingSubscribers;
+    auto msg = core_.make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain,
+                                  std::move(p.props), session_->key(), now);
+    if (p.qos == 0) {
+      core_.publish(msg, now);
+      return;
+    }
+    PublishContext ctx;
+    ctx.keep_order = deferred_acks_ > 0;  // MQTT-4.6.0-2: acks in the order of the PUBLISHes
+    if (p.qos == 2) {
+      {
+        auto st = session_->lock();
+        st->inbound_qos2.push_back(p.packet_id);
+      }
+      ctx.persist_publisher = session_.get();  // the id awaiting PUBREL is durable with the message
+    }
+    // The ack waits for the commit (design.md §2.3); its reason is filled in below, before the
+    // deferred send can run (that runs on this worker, after this call returns).
+    auto pending = std::make_shared<PubResponse>(ack);
+    auto outcome = core_.publish(msg, now, ctx, defer([this, pending](const storage::Status& st) {
+                                   complete_publish_ack(*pending, st);
+                                 }));
+    if (is_v5() && outcome.deliveries == 0) {
+      pending->reason = ReasonCode::kNoMatchingSubscribers;
+    }
+    if (outcome.deferred) {
+      ++deferred_acks_;
+      return;
+    }
+    ack = *pending;
+    send(ack);
+    return;
   }
   if (p.qos == 0) return;
   if (p.qos == 2) {
     auto st = session_->lock();
     st->inbound_qos2.push_back(p.packet_id);
+  }
+  send(ack);
+}
+
+std::function<void(const storage::Status&)> ConnectionHandler::defer(
+    std::function<void(const storage::Status&)> on_worker) {
+  // Runs on the store's writer thread: hop to this connection's worker. The Peer reference keeps
+  // the connection (and this handler) alive until then.
+  return [peer = self_.shared_peer(), fn = std::move(on_worker)](const storage::Status& st) {
+    peer->run_on_worker([fn, st] { fn(st); });
+  };
+}
+
+void ConnectionHandler::complete_publish_ack(PubResponse ack, const storage::Status& st) {
+  if (deferred_acks_ > 0) --deferred_acks_;
+  if (closing_) return;
+  if (!st.ok) {
+    // Not durable, so not acknowledged as received: v5 says why; a 3.1.1 client gets no ack
+    // and the connection closes, so it sends the message again later.
+    if (ack.type == PacketType::kPubrec) {
+      auto s = session_->lock();
+      std::erase(s->inbound_qos2, ack.packet_id);
+    }
+    if (!is_v5()) {
+      closing_ = true;
+      return;
+    }
+    ack.reason = ReasonCode::kUnspecifiedError;
+    ack.props.reason_string = "storage failure";
   }
   send(ack);
 }
@@ -110,12 +169,24 @@ void ConnectionHandler::handle_pub_response(const PubResponse& r, Clock::time_po
     PubResponse comp;
     comp.type = PacketType::kPubcomp;
     comp.packet_id = r.packet_id;
-    if (!found) comp.reason = ReasonCode::kPacketIdentifierNotFound;
-    send(comp);
+    if (!found) {
+      comp.reason = ReasonCode::kPacketIdentifierNotFound;
+      send(comp);
+      return;
+    }
+    // The released id must be durable before PUBCOMP: otherwise, after a crash, a new message
+    // reusing the id would be taken for a resend and dropped.
+    if (!core_.persist_session(*session_, defer([this, comp](const storage::Status&) {
+          if (!closing_) send(comp);
+        }))) {
+      send(comp);
+    }
     return;
   }
   bool send_rel = false;
   bool rel_not_found = false;
+  std::optional<Delivery> done;     // completed: its durable entry goes
+  std::optional<Inflight> release;  // PUBREC: its durable entry records the release
   {
     auto st = session_->lock();
     if (st->owner.get() != &self_) return;
@@ -124,26 +195,36 @@ void ConnectionHandler::handle_pub_response(const PubResponse& r, Clock::time_po
     const bool found = it != st->inflight.end();
     switch (r.type) {
       case PacketType::kPuback:
-        if (found && !it->released && it->delivery.qos == 1) st->inflight.erase(it);
+        if (found && !it->released && it->delivery.qos == 1) {
+          done = std::move(it->delivery);
+          st->inflight.erase(it);
+        }
         break;
       case PacketType::kPubrec:
         if (!found) {
           send_rel = true;
           rel_not_found = true;
         } else if (protocol::is_error(r.reason)) {
+          done = std::move(it->delivery);
           st->inflight.erase(it);  // the receiver refused it: the flow ends here
         } else {
           it->released = true;
+          release = *it;
           send_rel = true;
         }
         break;
       case PacketType::kPubcomp:
-        if (found && it->released) st->inflight.erase(it);
+        if (found && it->released) {
+          done = std::move(it->delivery);
+          st->inflight.erase(it);
+        }
         break;
       default:
         break;
     }
   }
+  if (done) core_.delivered(*session_, *done);
+  if (release) core_.released(*session_, *release);
   if (send_rel) {
     PubResponse rel;
     rel.type = PacketType::kPubrel;
@@ -190,8 +271,21 @@ void ConnectionHandler::handle_subscribe(const protocol::Subscribe& s, Clock::ti
     }
     ack.reasons.push_back(rc);
   }
-  send(ack);
-  drain(now);  // retained messages go out after the SUBACK
+  // The subscriptions are durable before the SUBACK says they exist.
+  // The subscriptions are durable before the SUBACK says they exist; retained messages the
+  // subscription brought wait for the SUBACK (drain holds while one is pending).
+  ++pending_subacks_;
+  const bool deferred = core_.persist_session(*session_, defer([this, ack](const storage::Status&) {
+    --pending_subacks_;
+    if (closing_) return;
+    send(ack);
+    drain(Clock::now());
+  }));
+  if (!deferred) {
+    --pending_subacks_;
+    send(ack);
+    drain(now);
+  }
 }
 
 void ConnectionHandler::handle_unsubscribe(const protocol::Unsubscribe& u) {
@@ -201,7 +295,11 @@ void ConnectionHandler::handle_unsubscribe(const protocol::Unsubscribe& u) {
     const bool existed = core_.unsubscribe(session_, f);
     ack.reasons.push_back(existed ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
   }
-  send(ack);
+  if (!core_.persist_session(*session_, defer([this, ack](const storage::Status&) {
+        if (!closing_) send(ack);
+      }))) {
+    send(ack);
+  }
 }
 
 }  // namespace gridmq::session

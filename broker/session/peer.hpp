@@ -4,6 +4,7 @@
 // THREADING: wake() and kick() may be called from any thread; the connection runs the resulting
 // work on its own worker.
 
+#include <functional>
 #include <memory>
 
 #include "protocol/reason_code.hpp"
@@ -18,6 +19,9 @@ class Peer {
   virtual void wake() = 0;
   /// Disconnect the peer (v5: DISCONNECT with `reason` first), e.g. on session takeover.
   virtual void kick(protocol::ReasonCode reason) = 0;
+  /// Runs `fn` on the peer's worker thread, then sends whatever it produced (e.g. an
+  /// acknowledgement that had to wait for a storage commit).
+  virtual void run_on_worker(std::function<void()> fn) = 0;
   /// A strong reference to this peer (the session registry keeps one while it owns a session).
   virtual std::shared_ptr<Peer> shared_peer() = 0;
 };

@@ -33,6 +33,8 @@ struct Delivery {
   std::uint8_t qos = 0;
   bool retain = false;  // retain flag as it goes out
   std::vector<std::uint32_t> subscription_ids;
+  /// Durable queue entry sequence number of this delivery; 0 = not stored.
+  std::uint64_t seq = 0;
 };
 
 /// Bytes a queued delivery is charged against the session's queue quota.
@@ -59,6 +61,7 @@ class Session {
     std::uint32_t expiry_interval = 0;  // seconds; 0xFFFFFFFF = never
     std::uint32_t dropped = 0;          // deliveries dropped because the queue was full
     std::uint16_t last_packet_id = 0;
+    std::uint64_t last_seq = 0;  // durable queue entries: the last sequence number given out
     /// A handful per session (a meter has one or two): a vector beats a map in memory and time.
     std::vector<StoredSubscription> subscriptions;
     Fifo<Delivery> queue;
@@ -69,6 +72,8 @@ class Session {
     std::shared_ptr<Peer> owner;
     /// When an offline session expires (set on disconnect).
     Clock::time_point expires_at = Clock::time_point::max();
+    /// When the last connection ended (durable record: lets expiry count across restarts).
+    Clock::time_point disconnected_at{};
   };
 
   class Locked {

@@ -107,10 +107,42 @@ TEST(CommandLine, ListenTakesOneUrlPerOption) {
               HasSubstr("The following argument was not expected: tcp://b:2"));
 }
 
-TEST(CommandLine, BadListenUrl) {
+TEST(CommandLine, TlsListenNeedsATlsListenerInTheFile) {
   EXPECT_EQ(run_error({"--listen", "tls://h:8883"}),
-            "--listen: invalid listen URL 'tls://h:8883': tls is not supported yet, expected "
-            "tcp://HOST:PORT");
+            "--listen: tls://h:8883: a tls listener needs cert_file and key_file; --listen takes "
+            "them from the first tls [[listener]] of the --config file, and there is none");
+}
+
+TEST(CommandLine, TlsListenTakesTheFilesTlsSettings) {
+  const test::TempFile file("tls.toml", R"([[listener]]
+url = "tcp://127.0.0.1:1883"
+[[listener]]
+url = "tls://127.0.0.1:8883"
+cert_file = "s.pem"
+key_file = "s.key"
+ca_file = "ca.pem"
+crl_file = "ca.crl"
+max_connection_rate = 50
+)");
+  const BrokerConfig config = run({"--config", file.path(), "--listen", "tcp://127.0.0.1:0",
+                                   "--listen", "tls://127.0.0.1:0"})
+                                  .config;
+  ASSERT_EQ(config.listeners.size(), 2u);
+  EXPECT_EQ(config.listeners[0], (Listener{"tcp", "127.0.0.1", 0}));
+  const Listener& tls = config.listeners[1];
+  EXPECT_EQ(tls.scheme, "tls");
+  EXPECT_EQ(tls.port, 0u);
+  EXPECT_EQ(tls.tls.cert_file, "s.pem");
+  EXPECT_EQ(tls.tls.key_file, "s.key");
+  EXPECT_EQ(tls.tls.ca_file, "ca.pem");
+  EXPECT_EQ(tls.tls.crl_file, "ca.crl");
+  EXPECT_EQ(tls.max_connection_rate, 50u);
+}
+
+TEST(CommandLine, BadListenUrl) {
+  EXPECT_EQ(run_error({"--listen", "ssl://h:8883"}),
+            "--listen: invalid listen URL 'ssl://h:8883': write tls:// for a TLS listener, "
+            "expected tls://HOST:PORT");
   EXPECT_EQ(run_error({"--listen", "tcp://h"}),
             "--listen: invalid listen URL 'tcp://h': missing port, expected tcp://HOST:PORT");
 }

@@ -63,15 +63,38 @@ TEST(ListenUrl, BadPort) {
 }
 
 TEST(ListenUrl, Schemes) {
-  EXPECT_EQ(url_error("tls://h:8883"),
-            "invalid listen URL 'tls://h:8883': tls is not supported yet, expected "
-            "tcp://HOST:PORT");
+  EXPECT_EQ(url_error("ssl://h:8883"),
+            "invalid listen URL 'ssl://h:8883': write tls:// for a TLS listener, expected "
+            "tls://HOST:PORT");
+  EXPECT_EQ(url_error("mqtts://h:8883"),
+            "invalid listen URL 'mqtts://h:8883': write tls:// for a TLS listener, expected "
+            "tls://HOST:PORT");
   EXPECT_EQ(url_error("ws://h:80"),
-            "invalid listen URL 'ws://h:80': ws is not supported yet, expected tcp://HOST:PORT");
+            "invalid listen URL 'ws://h:80': ws is not supported yet, expected tcp://HOST:PORT or "
+            "tls://HOST:PORT");
   EXPECT_EQ(url_error("http://h:80"),
-            "invalid listen URL 'http://h:80': unknown scheme 'http', expected tcp://HOST:PORT");
+            "invalid listen URL 'http://h:80': unknown scheme 'http', expected tcp://HOST:PORT or "
+            "tls://HOST:PORT");
   EXPECT_EQ(url_error("127.0.0.1:1883"),
-            "invalid listen URL '127.0.0.1:1883': missing scheme, expected tcp://HOST:PORT");
+            "invalid listen URL '127.0.0.1:1883': missing scheme, expected tcp://HOST:PORT or "
+            "tls://HOST:PORT");
+}
+
+TEST(ListenUrl, Tls) {
+  EXPECT_EQ(parse_listen_url("tls://127.0.0.1:8883"), (Listener{"tls", "127.0.0.1", 8883}));
+  EXPECT_EQ(parse_listen_url("tls://[::1]:0"), (Listener{"tls", "::1", 0}));
+  EXPECT_TRUE(parse_listen_url("tls://localhost:8883").is_tls());
+  EXPECT_FALSE(parse_listen_url("tcp://localhost:1883").is_tls());
+  // Only the address: TLS settings come from the [[listener]] table.
+  EXPECT_EQ(parse_listen_url("tls://h:1").tls, ListenerTls{});
+}
+
+TEST(ListenUrl, TlsErrorsNameTheTlsForm) {
+  EXPECT_EQ(url_error("tls://h"),
+            "invalid listen URL 'tls://h': missing port, expected tls://HOST:PORT");
+  EXPECT_EQ(url_error("tls://::1:8883"),
+            "invalid listen URL 'tls://::1:8883': an IPv6 address must be in brackets, as in "
+            "tls://[::1]:1883, expected tls://HOST:PORT");
 }
 
 TEST(ListenUrl, BadHosts) {

@@ -261,10 +261,119 @@ TEST(OutOfRange, NamesLineKeyValueAndRange) {
   }
 }
 
-TEST(ListenerValues, TlsIsNotSupportedYet) {
-  EXPECT_EQ(parse_error("[[listener]]\nurl = \"tls://0.0.0.0:8883\"\n"),
-            "test.toml:2: listener.url: invalid listen URL 'tls://0.0.0.0:8883': tls is not "
-            "supported yet, expected tcp://HOST:PORT");
+TEST(ListenerValues, TlsListenerReadsEveryKey) {
+  // Keys before url too: a table's keys are read in any order.
+  const BrokerConfig config = parse_config(R"([[listener]]
+url = "tcp://127.0.0.1:1883"
+max_connection_rate = 10
+
+[[listener]]
+ca_file = "certs/ca.pem"
+url = "tls://0.0.0.0:8883"
+cert_file = "certs/server.pem"
+key_file = "certs/server.key"
+require_client_cert = false
+crl_file = "certs/ca.crl"
+min_tls_version = "1.3"
+ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256"
+ciphersuites = "TLS_AES_128_GCM_SHA256"
+groups = "X25519"
+handshake_timeout_ms = 2500
+max_connection_rate = 500
+)",
+                                           "test.toml");
+  ASSERT_EQ(config.listeners.size(), 2u);
+  EXPECT_EQ(config.listeners[0].scheme, "tcp");
+  EXPECT_EQ(config.listeners[0].max_connection_rate, 10u);
+  EXPECT_EQ(config.listeners[0].tls, ListenerTls{});
+  const Listener& l = config.listeners[1];
+  EXPECT_EQ(l.scheme, "tls");
+  EXPECT_EQ(l.host, "0.0.0.0");
+  EXPECT_EQ(l.port, 8883u);
+  EXPECT_EQ(l.max_connection_rate, 500u);
+  EXPECT_EQ(l.tls.cert_file, "certs/server.pem");
+  EXPECT_EQ(l.tls.key_file, "certs/server.key");
+  EXPECT_EQ(l.tls.ca_file, "certs/ca.pem");
+  EXPECT_FALSE(l.tls.require_client_cert);
+  EXPECT_EQ(l.tls.crl_file, "certs/ca.crl");
+  EXPECT_EQ(l.tls.min_tls_version, "1.3");
+  EXPECT_EQ(l.tls.ciphers, "ECDHE-ECDSA-AES128-GCM-SHA256");
+  EXPECT_EQ(l.tls.ciphersuites, "TLS_AES_128_GCM_SHA256");
+  EXPECT_EQ(l.tls.groups, "X25519");
+  EXPECT_EQ(l.tls.handshake_timeout_ms, 2500u);
+}
+
+TEST(ListenerValues, TlsDefaults) {
+  const BrokerConfig config = parse_config(
+      "[[listener]]\nurl = \"tls://h:8883\"\ncert_file = \"c\"\nkey_file = \"k\"\n"
+      "ca_file = \"ca\"\n",
+      "t");
+  const ListenerTls& tls = config.listeners.at(0).tls;
+  EXPECT_TRUE(tls.require_client_cert);
+  EXPECT_EQ(tls.min_tls_version, "1.2");
+  EXPECT_EQ(tls.handshake_timeout_ms, 10000u);
+  EXPECT_EQ(tls.crl_file, "");
+  EXPECT_EQ(config.listeners[0].max_connection_rate, 0u);
+  EXPECT_THAT(tls.ciphers, Not(HasSubstr("CBC")));
+  EXPECT_THAT(tls.ciphers, HasSubstr("GCM"));
+}
+
+TEST(ListenerValues, TlsWithoutCertOrKeyNamesKeyAndLine) {
+  EXPECT_EQ(parse_error("[mqtt]\n\n[[listener]]\nurl = \"tls://0.0.0.0:8883\"\n"),
+            "test.toml:3: listener.cert_file is missing: a tls:// listener needs cert_file and "
+            "key_file");
+  EXPECT_EQ(parse_error("[[listener]]\nurl = \"tcp://a:1\"\n[[listener]]\n"
+                        "url = \"tls://a:2\"\ncert_file = \"c.pem\"\n"),
+            "test.toml:3: listener.key_file is missing: a tls:// listener needs cert_file and "
+            "key_file");
+}
+
+TEST(ListenerValues, TlsClientCertsNeedCaFile) {
+  EXPECT_EQ(parse_error("[[listener]]\nurl = \"tls://a:2\"\ncert_file = \"c\"\n"
+                        "key_file = \"k\"\n"),
+            "test.toml:1: listener.ca_file is missing: require_client_cert = true needs the CA "
+            "bundle of the client certificates");
+  // Server-only TLS needs none.
+  EXPECT_EQ(parse_error("[[listener]]\nurl = \"tls://a:2\"\ncert_file = \"c\"\n"
+                        "key_file = \"k\"\nrequire_client_cert = false\n"),
+            "");
+  EXPECT_EQ(parse_error("[[listener]]\nurl = \"tls://a:2\"\ncert_file = \"c\"\n"
+                        "key_file = \"k\"\nrequire_client_cert = false\ncrl_file = \"x\"\n"),
+            "test.toml:1: listener.crl_file needs ca_file (the CRL is checked against client "
+            "certificates)");
+}
+
+TEST(ListenerValues, TlsKeysOnATcpListenerAreRefused) {
+  EXPECT_EQ(parse_error("[[listener]]\nurl = \"tcp://a:1\"\ncert_file = \"c.pem\"\n"),
+            "test.toml:1: listener.cert_file applies to tls:// listeners only, and this one is "
+            "tcp://a:1");
+  EXPECT_EQ(parse_error("[[listener]]\nurl = \"tcp://a:1\"\nhandshake_timeout_ms = 5\n"),
+            "test.toml:1: listener.handshake_timeout_ms applies to tls:// listeners only, and "
+            "this one is tcp://a:1");
+}
+
+TEST(ListenerValues, TlsValuesAreChecked) {
+  const std::string base =
+      "[[listener]]\nurl = \"tls://a:1\"\ncert_file = \"c\"\n"
+      "key_file = \"k\"\nca_file = \"ca\"\n";
+  EXPECT_THAT(parse_error(base + "min_tls_version = \"1.1\"\n"),
+              AllOf(HasSubstr("test.toml:6: listener.min_tls_version = \"1.1\""), HasSubstr("1.2"),
+                    HasSubstr("1.3")));
+  EXPECT_THAT(parse_error(base + "require_client_cert = \"yes\"\n"),
+              HasSubstr("test.toml:6: listener.require_client_cert = \"yes\": wrong type"));
+  EXPECT_THAT(parse_error(base + "handshake_timeout_ms = 0\n"),
+              HasSubstr("test.toml:6: listener.handshake_timeout_ms = 0"));
+  EXPECT_THAT(parse_error(base + "ciphers = \"\"\n"),
+              HasSubstr("test.toml:6: listener.ciphers = \"\": expected a non-empty string"));
+  EXPECT_THAT(parse_error(base + "groups = \"\"\n"), HasSubstr("test.toml:6: listener.groups"));
+  EXPECT_THAT(parse_error(base + "max_connection_rate = -1\n"),
+              HasSubstr("test.toml:6: listener.max_connection_rate = -1"));
+}
+
+TEST(ListenerValues, TlsKeyTypoGetsAHint) {
+  EXPECT_THAT(parse_error("[[listener]]\nurl = \"tls://a:1\"\ncert_fle = \"c\"\n"),
+              AllOf(HasSubstr("test.toml:3: unknown key 'listener.cert_fle'"),
+                    HasSubstr("did you mean 'listener.cert_file'?")));
 }
 
 TEST(ListenerValues, BadPortNamesTheLineOfTheSecondListener) {

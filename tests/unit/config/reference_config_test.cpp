@@ -54,6 +54,7 @@ TEST(ReferenceConfig, EveryKeyUncommentedGivesDefaults) {
   EXPECT_EQ(config.mqtt, MqttLimits{});
   EXPECT_EQ(config.limits, Limits{});
   EXPECT_EQ(config.auth, Acl{});
+  EXPECT_EQ(config.identity, Identity{});
   EXPECT_EQ(config.log, Log{});
   EXPECT_EQ(config.threads, BrokerConfig{}.threads);
   EXPECT_EQ(config.data_dir, BrokerConfig{}.data_dir);

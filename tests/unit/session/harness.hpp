@@ -20,6 +20,17 @@ struct FakePeer : Peer, std::enable_shared_from_this<FakePeer> {
   void wake() override { ++wakes; }
   void kick(protocol::ReasonCode rc) override { kicks.push_back(rc); }
   std::shared_ptr<Peer> shared_peer() override { return shared_from_this(); }
+  /// Deferred work (acks after a commit) runs when the test collects output, as a worker would
+  /// run it after the current packet.
+  void run_on_worker(std::function<void()> fn) override { deferred.push_back(std::move(fn)); }
+  void run_deferred() {
+    while (!deferred.empty()) {
+      auto fns = std::move(deferred);
+      deferred.clear();
+      for (auto& f : fns) f();
+    }
+  }
+  std::vector<std::function<void()>> deferred;
 };
 
 /// One simulated client connection.
@@ -37,6 +48,7 @@ class Client {
 
   /// Decodes and removes everything the handler wrote so far.
   std::vector<protocol::Packet> received() {
+    peer_->run_deferred();
     std::vector<protocol::Packet> out = std::move(backlog_);
     backlog_.clear();
     std::string& buf = handler_.out();

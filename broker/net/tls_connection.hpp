@@ -1,0 +1,58 @@
+#pragma once
+// TlsConnection: a Connection on a tls:// listener. OpenSSL works directly on the non-blocking
+// socket through a small socket BIO (TlsContext; no memory BIOs, no Asio ssl::stream and its two
+// 17 KiB buffers): the handshake runs
+// first, driven by async_wait on the socket, and no MQTT byte is read before it succeeds. A
+// client without a valid certificate (none, unknown CA, expired, revoked) fails inside the
+// handshake. Afterwards the verified certificate goes to the handler (set_peer_certificate)
+// and reads decrypt into the worker's shared scratch buffer, as for TCP; with
+// SSL_MODE_RELEASE_BUFFERS an idle connection holds no record buffers.
+//
+// THREADING: like Connection, everything runs on the owning worker's thread.
+
+#include <chrono>
+#include <memory>
+
+#include "net/connection.hpp"
+
+struct ssl_st;
+
+namespace gridmq::net {
+
+class TlsContext;
+
+class TlsConnection final : public Connection {
+ public:
+  TlsConnection(Worker& worker, boost::asio::ip::tcp::socket socket, session::BrokerCore& core,
+                spdlog::logger& log, std::shared_ptr<TlsContext> tls);
+  ~TlsConnection() override;
+
+  void start() override;
+  std::chrono::steady_clock::time_point deadline() const override;
+  void on_deadline(std::chrono::steady_clock::time_point now) override;
+  void on_revocation_list_changed(const TlsContext& changed) override;
+
+ protected:
+  std::size_t read_some(std::span<std::uint8_t> buf, bool& more,
+                        boost::system::error_code& ec) override;
+  boost::asio::socket_base::wait_type read_wait() const override;
+  void write_out() override;
+  void close() override;
+
+ private:
+  void handshake();
+  void on_handshake_done();
+  /// Fails the handshake or the connection: logs at debug level and closes (no close_notify).
+  void fail(const char* what, int ssl_error);
+  std::string peer() const;
+
+  std::shared_ptr<TlsContext> tls_;
+  ssl_st* ssl_ = nullptr;
+  std::chrono::steady_clock::time_point handshake_deadline_;
+  std::size_t written_ = 0;  // bytes of writing_buf_ already handed to SSL_write
+  bool handshaking_ = true;
+  bool read_wants_write_ = false;
+  bool fatal_ = false;  // after a fatal TLS error no close_notify may be sent
+};
+
+}  // namespace gridmq::net
