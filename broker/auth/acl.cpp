@@ -1,5 +1,7 @@
 #include "auth/acl.hpp"
 
+#include "auth/text_file.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -46,27 +48,9 @@ Acl Acl::allow_all() {
 }
 
 Acl Acl::load_file(const std::string& path) {
-  const auto fail_read = [&path](int error) {
-    throw AclError("cannot read ACL file '" + path +
-                   "': " + std::generic_category().message(error));
-  };
-  struct Closer {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-  };
-  errno = 0;
-  const std::unique_ptr<std::FILE, Closer> file(std::fopen(path.c_str(), "rb"));
-  if (!file) {
-    fail_read(errno);
-  }
   std::string text;
-  char buffer[8192];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-    text.append(buffer, n);
-  }
-  if (std::ferror(file.get()) != 0) {
-    fail_read(errno != 0 ? errno : EIO);
-  }
+  std::string problem;
+  if (!detail::read_text_file(path, "ACL file", text, problem)) throw AclError(problem);
   return parse(text, path);
 }
 
