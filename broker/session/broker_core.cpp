@@ -50,7 +50,8 @@ MessagePtr BrokerCore::make_message(std::string topic, std::string payload, std:
 
 BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean_start,
                                         protocol::Version version, std::uint32_t expiry_interval,
-                                        const std::shared_ptr<Peer>& peer, Clock::time_point now) {
+                                        const std::shared_ptr<Peer>& peer, Clock::time_point now,
+                                        std::function<void(const storage::Status&)> done) {
   // A pending delayed will: the session resumes (cancel) or ends (publish now).
   std::optional<PendingWill> will_now;
   {
@@ -106,7 +107,10 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
       release_bodies(*discarded, batch);
     }
     if (expiry_interval > 0) batch.put_session(record(*result.session));
-    if (!batch.empty()) commit(std::move(batch));
+    if (!batch.empty()) {
+      result.deferred = static_cast<bool>(done);
+      commit(std::move(batch), std::move(done));
+    }
   }
   return result;
 }

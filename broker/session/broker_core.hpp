@@ -67,13 +67,16 @@ class BrokerCore {
   struct Attached {
     SessionPtr session;
     bool present = false;  // an existing session was resumed
+    /// True: the session's record (or the deletion of a discarded persistent session) is being
+    /// committed and `done` runs once it is durable (send CONNACK then). False: nothing to store.
+    bool deferred = false;
   };
   /// Binds `client_id`'s session to `peer` (creating it, or discarding the old one when
   /// clean_start). A previous owner is kicked with 0x8E (session taken over). A pending delayed
   /// will of this client is cancelled (session resumed) or published now (clean start).
   Attached attach(const std::string& client_id, bool clean_start, protocol::Version version,
                   std::uint32_t expiry_interval, const std::shared_ptr<Peer>& peer,
-                  Clock::time_point now);
+                  Clock::time_point now, std::function<void(const storage::Status&)> done = {});
 
   /// The connection `peer` ended. If it still owns the session: the session expires now (expiry
   /// 0, removed with its subscriptions) or at now + expiry_interval.
@@ -90,7 +93,17 @@ class BrokerCore {
   /// A subscriber completed a QoS 1/2 delivery (PUBACK / PUBCOMP): its durable entry goes.
   void delivered(Session& session, const Delivery& d);
   /// A subscriber sent PUBREC for a QoS 2 delivery: its durable entry records the release.
-  void released(Session& session, const Inflight& f);
+  /// @return true if it did: `done` runs once durable (send PUBREL then: after a crash the
+  /// broker must resend PUBREL, not the PUBLISH the subscriber already released). False:
+  /// nothing to store and `done` is not called.
+  bool released(Session& session, const Inflight& f,
+                std::function<void(const storage::Status&)> done = {});
+  /// The connection is about to send (or resend) these in-flight deliveries of `session`: the
+  /// packet ids of its durable QoS 2 ones are committed first, since exactly once needs the
+  /// same packet id after a crash (MQTT-4.3.3). Also a barrier: `done` runs after every earlier
+  /// commit (released states included). @return true if a commit was made: send in `done`.
+  bool sending(Session& session, const std::vector<const Inflight*>& inflight,
+               std::function<void(const storage::Status&)> done);
   /// Commits the session's record (subscriptions, inbound QoS 2 ids, expiry) if it is
   /// persistent. @return true if it did: `done` runs once durable. False: nothing to store and
   /// `done` is not called.
@@ -141,6 +154,7 @@ class BrokerCore {
   bool persistent(const Session::State& st) const { return store_ && st.expiry_interval > 0; }
   storage::StoredSession record(Session& s);  // locks s
   storage::StoredMessage stored_message(const routing::Message& m) const;
+  static storage::QueueEntry queue_entry(const Inflight& f);
   MessagePtr restored_message(const storage::StoredMessage& m, Clock::time_point now) const;
   void commit(storage::Batch batch, std::function<void(const storage::Status&)> done = {});
   storage::UnixMillis to_wall(Clock::time_point t) const;

@@ -17,6 +17,8 @@ void ConnectionHandler::on_wake(Clock::time_point now) {
 }
 
 void ConnectionHandler::resend_inflight(Clock::time_point now) {
+  const std::size_t from = out_.size();
+  std::vector<const Inflight*> resent;
   auto st = session_->lock();
   for (const auto& f : st->inflight) {
     if (f.released) {
@@ -27,16 +29,45 @@ void ConnectionHandler::resend_inflight(Clock::time_point now) {
     } else {
       send_delivery(f.delivery, f.packet_id, true, now);  // MQTT-4.4.0-1: resend with DUP
     }
+    resent.push_back(&f);
   }
+  // A previous connection may have handed these states to the store moments ago: they go out
+  // once every earlier commit is durable.
+  send_after_commit(from, resent);
+}
+
+void ConnectionHandler::send_after_commit(std::size_t from,
+                                          const std::vector<const Inflight*>& inflight) {
+  if (inflight.empty() || out_.size() == from) return;
+  auto held = std::make_shared<std::string>(out_, from);
+  const bool deferred =
+      core_.sending(*session_, inflight, defer([this, held](const storage::Status& st) {
+        sending_ = false;
+        if (closing_) return;
+        if (!st.ok) {
+          // Not durable: not sent. The session keeps them in flight and resends on reconnect.
+          fail(protocol::ReasonCode::kUnspecifiedError, "storage failure");
+          return;
+        }
+        out_ += *held;
+        drain(Clock::now());
+      }));
+  if (!deferred) return;
+  out_.resize(from);
+  sending_ = true;
 }
 
 void ConnectionHandler::drain(Clock::time_point now) {
-  if (!session_ || closing_ || pending_subacks_ > 0) return;
+  if (!session_ || closing_ || pending_subacks_ > 0 || before_connack_ || sending_) return;
   if (unsent_bytes_ + out_.size() >= kOutputHighWater) return;
   auto st = session_->lock();
   if (st->owner.get() != &self_) return;
   const std::size_t window =
       std::min<std::size_t>(client_receive_maximum_, core_.config().mqtt.max_inflight);
+  // From the first durable QoS 2 delivery on, what this call encodes waits for the commit of
+  // its packet id (send_after_commit); deliveries before it go at once.
+  std::size_t hold_from = 0;
+  std::size_t held = 0;  // the last `held` in-flight entries
   while (!st->queue.empty() && unsent_bytes_ + out_.size() < kOutputHighWater) {
     Delivery& front = st->queue.front();
     if (front.qos > 0 && st->inflight.size() >= window) break;
@@ -50,9 +81,22 @@ void ConnectionHandler::drain(Clock::time_point now) {
       send_delivery(d, 0, false, now);
       continue;
     }
+    const bool durable_qos2 = d.qos == 2 && d.seq != 0;
+    const std::size_t before = out_.size();
     const auto id = next_packet_id(*st);
-    if (send_delivery(d, id, false, now)) st->inflight.push_back(Inflight{id, std::move(d), false});
+    if (send_delivery(d, id, false, now)) {
+      if (durable_qos2 && held == 0) hold_from = before;
+      st->inflight.push_back(Inflight{id, std::move(d), false});
+      if (held > 0 || durable_qos2) ++held;
+    }
   }
+  if (held == 0) return;
+  std::vector<const Inflight*> entries;
+  entries.reserve(held);
+  for (std::size_t i = st->inflight.size() - held; i < st->inflight.size(); ++i) {
+    entries.push_back(&st->inflight[i]);
+  }
+  send_after_commit(hold_from, entries);
 }
 
 bool ConnectionHandler::send_delivery(const Delivery& d, std::uint16_t packet_id, bool dup,

@@ -47,6 +47,17 @@ void ConnectionHandler::on_packet(protocol::Bytes packet, Clock::time_point now)
     return;
   }
   touch(now);
+  if (!before_connack_) {
+    dispatch(packet, now);
+    return;
+  }
+  // CONNACK waits for the session's commit: what answers packets sent meanwhile goes after it.
+  std::swap(out_, *before_connack_);
+  dispatch(packet, now);
+  std::swap(out_, *before_connack_);
+}
+
+void ConnectionHandler::dispatch(protocol::Bytes packet, Clock::time_point now) {
   auto decoded = protocol::decode_packet(packet, version_);
   if (!decoded) {
     fail(decoded.error().code, decoded.error().what);
@@ -174,11 +185,17 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
   }
   keepalive_timeout_ = std::chrono::milliseconds(std::uint64_t{keepalive} * 1500);
 
+  // A persistent session's record (or the deletion of the persistent session a clean start
+  // discards) is durable before CONNACK says the session exists (or is gone).
+  auto pending = std::make_shared<protocol::Connack>();
   auto attached =
-      core_.attach(c.client_id, c.clean_start, version_, session_expiry_, self_.shared_peer(), now);
+      core_.attach(c.client_id, c.clean_start, version_, session_expiry_, self_.shared_peer(), now,
+                   defer([this, pending](const storage::Status& st) {
+                     finish_connect(*pending, st, Clock::now());
+                   }));
   session_ = attached.session;
 
-  protocol::Connack ack;
+  protocol::Connack& ack = *pending;
   ack.session_present = attached.present;
   if (v5) {
     auto& p = ack.props;
@@ -196,9 +213,31 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
       p.session_expiry_interval = session_expiry_;
     }
   }
+  if (attached.deferred) {
+    before_connack_ = std::make_unique<std::string>();
+    return;
+  }
+  finish_connect(ack, storage::Status::success(), now);
+}
+
+void ConnectionHandler::finish_connect(protocol::Connack ack, const storage::Status& st,
+                                       Clock::time_point now) {
+  auto after = std::move(before_connack_);
+  if (closing_) return;
+  if (!st.ok) {
+    // The session is not durable: refuse rather than promise it (the client retries later).
+    ack.session_present = false;
+    ack.reason = ReasonCode::kServerUnavailable;
+    ack.props = {};
+    if (is_v5()) ack.props.reason_string = "storage failure";
+    send(ack);
+    closing_ = true;
+    return;
+  }
   send(ack);
+  if (after) out_ += *after;
   touch(now);
-  if (attached.present) resend_inflight(now);
+  if (ack.session_present) resend_inflight(now);
   drain(now);
 }
 

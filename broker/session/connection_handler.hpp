@@ -71,6 +71,10 @@ class ConnectionHandler {
 
  private:
   void handle_connect(protocol::Bytes packet, Clock::time_point now);
+  /// Sends CONNACK once the session's commit is done (`st`), then resends and drains.
+  void finish_connect(protocol::Connack ack, const storage::Status& st, Clock::time_point now);
+  /// Decodes and handles one packet after CONNECT.
+  void dispatch(protocol::Bytes packet, Clock::time_point now);
   void handle_publish(protocol::Publish& p, Clock::time_point now);
   void handle_pub_response(const protocol::PubResponse& r, Clock::time_point now);
   void handle_subscribe(const protocol::Subscribe& s, Clock::time_point now);
@@ -86,6 +90,9 @@ class ConnectionHandler {
   void fail(protocol::ReasonCode rc, std::string why);
   void send(const protocol::Packet& p);
   void resend_inflight(Clock::time_point now);
+  /// Output from `from` on holds in-flight deliveries whose packet ids must be durable before
+  /// they go out (BrokerCore::sending): it is cut from out() and appended once committed.
+  void send_after_commit(std::size_t from, const std::vector<const Inflight*>& inflight);
   void drain(Clock::time_point now);
   bool send_delivery(const Delivery& d, std::uint16_t packet_id, bool dup, Clock::time_point now);
   void end_session(Clock::time_point now, bool publish_will);
@@ -101,7 +108,9 @@ class ConnectionHandler {
   SessionPtr session_;                                       // after CONNECT
   std::unique_ptr<protocol::Will> will_;                     // heap: most connections have none
   std::unique_ptr<auth::CertificateInfo> peer_certificate_;  // mTLS only
-  std::chrono::milliseconds keepalive_timeout_{0};           // 0 = none
+  /// Non-null while CONNACK waits for the session's commit: output of packets handled meanwhile.
+  std::unique_ptr<std::string> before_connack_;
+  std::chrono::milliseconds keepalive_timeout_{0};  // 0 = none
   // Topic aliases, allocated on first use (idle connections pay 16 bytes, not 112).
   std::unique_ptr<std::unordered_map<std::uint16_t, std::string>> inbound_aliases_;
   std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> outbound_aliases_;
@@ -115,6 +124,7 @@ class ConnectionHandler {
   protocol::Version version_ = protocol::Version::kV5;
   bool closing_ = false;
   bool ended_ = false;
+  bool sending_ = false;  // deliveries wait for their packet ids' commit (send_after_commit)
 };
 
 }  // namespace gridmq::session

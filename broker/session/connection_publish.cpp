@@ -224,13 +224,24 @@ void ConnectionHandler::handle_pub_response(const PubResponse& r, Clock::time_po
     }
   }
   if (done) core_.delivered(*session_, *done);
-  if (release) core_.released(*session_, *release);
   if (send_rel) {
     PubResponse rel;
     rel.type = PacketType::kPubrel;
     rel.packet_id = r.packet_id;
     if (rel_not_found) rel.reason = ReasonCode::kPacketIdentifierNotFound;
-    send(rel);
+    // The release is durable before PUBREL: after a crash the broker resends PUBREL, never the
+    // PUBLISH the subscriber has already released (that would deliver it twice).
+    if (!release ||
+        !core_.released(*session_, *release, defer([this, rel](const storage::Status& st) {
+          if (closing_) return;
+          if (!st.ok) {
+            fail(ReasonCode::kUnspecifiedError, "storage failure");
+            return;
+          }
+          send(rel);
+        }))) {
+      send(rel);
+    }
   }
   drain(now);
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "protocol/codec.hpp"
 #include "protocol/topic.hpp"
@@ -126,8 +127,7 @@ void BrokerCore::delivered(Session& session, const Delivery& d) {
   commit(std::move(batch));
 }
 
-void BrokerCore::released(Session& session, const Inflight& f) {
-  if (!store_ || f.delivery.seq == 0) return;
+storage::QueueEntry BrokerCore::queue_entry(const Inflight& f) {
   storage::QueueEntry e;
   e.seq = f.delivery.seq;
   e.message = f.delivery.msg->id;
@@ -135,10 +135,38 @@ void BrokerCore::released(Session& session, const Inflight& f) {
   e.retain = f.delivery.retain;
   e.subscription_ids = f.delivery.subscription_ids;
   e.packet_id = f.packet_id;
+  e.released = f.released;
+  return e;
+}
+
+bool BrokerCore::released(Session& session, const Inflight& f,
+                          std::function<void(const storage::Status&)> done) {
+  if (!store_ || f.delivery.seq == 0) return false;
+  auto e = queue_entry(f);
   e.released = true;
   storage::Batch batch;
   batch.put_queue_entry(session.client_id(), std::move(e));
-  commit(std::move(batch));
+  commit(std::move(batch), std::move(done));
+  return true;
+}
+
+bool BrokerCore::sending(Session& session, const std::vector<const Inflight*>& inflight,
+                         std::function<void(const storage::Status&)> done) {
+  if (!store_) return false;
+  storage::Batch batch;
+  bool durable = false;
+  for (const auto* f : inflight) {
+    // QoS 1 is at least once: a new packet id after a crash only makes it a duplicate, which
+    // QoS 1 allows. A released QoS 2 entry is already stored with its id.
+    if (f->delivery.seq == 0 || f->delivery.qos != 2) continue;
+    durable = true;
+    if (!f->released) {
+      batch.put_queue_entry(session.client_id(), queue_entry(*f));
+    }
+  }
+  if (!durable) return false;
+  commit(std::move(batch), std::move(done));
+  return true;
 }
 
 void BrokerCore::restore(const storage::Snapshot& snap, Clock::time_point now) {
@@ -217,6 +245,13 @@ void BrokerCore::restore(const storage::Snapshot& snap, Clock::time_point now) {
       opts.subscription_id = sub.subscription_id;
       tree_.subscribe(sub.entry.filter, s->key(), opts);
     }
+  }
+  // Queue entries of a client without a session record (a late write raced the session's
+  // deletion): they can never be delivered.
+  std::unordered_set<std::string_view> restored;
+  for (const auto& r : snap.sessions) restored.insert(r.client_id);
+  for (const auto& [client, entries] : snap.queues) {
+    if (!restored.contains(client)) cleanup.delete_session(client);
   }
   // Bodies no surviving queue entry references.
   for (const auto& [id, msg] : bodies) {

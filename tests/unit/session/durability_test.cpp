@@ -188,9 +188,13 @@ TEST_F(DurabilityTest, RestoreRebuildsQueuesSubscriptionsAndRetained) {
   core->restore(snap, t0);
 
   Client c(*core, t0);
-  auto ack = c.connect("meter", t0, false, keep);
-  EXPECT_TRUE(ack.session_present);
-  auto pubs = only<Publish>(c.received());
+  EXPECT_TRUE(c.connect("meter", t0, false, keep) == protocol::Connack{}) << "before the commit";
+  store.release();
+  auto got = c.received();
+  auto acks = only<protocol::Connack>(got);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_TRUE(acks[0].session_present);
+  auto pubs = only<Publish>(got);
   ASSERT_EQ(pubs.size(), 1u);
   EXPECT_EQ(pubs[0].payload, "queued");
   // The restored subscription routes new messages; new ids continue after the stored ones.
@@ -215,6 +219,155 @@ TEST_F(DurabilityTest, RestoreRebuildsQueuesSubscriptionsAndRetained) {
   ASSERT_EQ(retained.size(), 1u);
   EXPECT_EQ(retained[0].payload, "on");
   EXPECT_TRUE(retained[0].retain);
+}
+
+TEST_F(DurabilityTest, ConnackAfterThePersistentSessionIsDurable) {
+  Client c(*core, t0);
+  EXPECT_TRUE(c.connect("c", t0, false, keep) == protocol::Connack{}) << "CONNACK before commit";
+  // A packet sent before CONNACK is handled, but its answer follows the CONNACK.
+  c.send(protocol::Pingreq{}, t0);
+  EXPECT_TRUE(c.received().empty());
+  ASSERT_EQ(store.held.size(), 1u);
+  ASSERT_EQ(store.held[0].first.changes().size(), 1u);
+  EXPECT_EQ(store.held[0].first.changes()[0].op, storage::Batch::Op::kPutSession);
+  store.release();
+  auto got = c.received();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<protocol::Connack>(got[0]));
+  EXPECT_TRUE(std::holds_alternative<protocol::Pingresp>(got[1]));
+}
+
+TEST_F(DurabilityTest, ConnackAtOnceWithoutPersistentState) {
+  Client c(*core, t0);
+  EXPECT_EQ(c.connect("c", t0).reason, ReasonCode::kSuccess);
+  EXPECT_TRUE(store.held.empty());
+}
+
+TEST_F(DurabilityTest, CleanStartWaitsForTheOldSessionsDeletion) {
+  Client a(*core, t0);
+  a.connect("m", t0, false, keep);
+  store.release();
+  a.received();
+  a.handler().on_transport_closed(t0);
+  store.release();
+  Client b(*core, t0);
+  EXPECT_TRUE(b.connect("m", t0, true) == protocol::Connack{}) << "CONNACK before the deletion";
+  ASSERT_EQ(store.held.size(), 1u);
+  EXPECT_EQ(store.held[0].first.changes()[0].op, storage::Batch::Op::kDeleteSession);
+  store.release();
+  auto acks = only<protocol::Connack>(b.received());
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_FALSE(acks[0].session_present);
+}
+
+TEST_F(DurabilityTest, FailedSessionCommitRefusesTheConnection) {
+  Client c(*core, t0);
+  c.connect("c", t0, false, keep);
+  store.release(storage::Status::failure("disk full"));
+  auto acks = only<protocol::Connack>(c.received());
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].reason, ReasonCode::kServerUnavailable);
+  EXPECT_TRUE(c.handler().closing());
+}
+
+/// A persistent QoS 2 subscriber "sub" with one message "m" queued and its commits done.
+class Qos2DeliveryTest : public DurabilityTest {
+ protected:
+  std::unique_ptr<Client> sub_, pub_;
+  void SetUp() override {
+    DurabilityTest::SetUp();
+    sub_ = std::make_unique<Client>(*core, t0);
+    pub_ = std::make_unique<Client>(*core, t0);
+    auto& sub = *sub_;
+    auto& pub = *pub_;
+    sub.connect("sub", t0, false, keep);
+    sub.subscribe("t", 2, t0);
+    store.release();
+    sub.received();
+    pub.connect("pub", t0);
+    pub.publish("t", "m", 2, 1, t0);
+    store.release();
+    pub.received();
+    store.committed.clear();
+  }
+  /// The queue entry updates committed so far.
+  std::vector<storage::QueueEntry> entries() const {
+    std::vector<storage::QueueEntry> out;
+    for (const auto& b : store.committed) {
+      for (const auto& ch : b.changes()) {
+        if (ch.op == storage::Batch::Op::kPutQueueEntry) out.push_back(ch.entry);
+      }
+    }
+    return out;
+  }
+};
+
+TEST_F(Qos2DeliveryTest, PublishWaitsForItsPacketIdCommit) {
+  auto& sub = *sub_;
+  sub.handler().on_wake(t0);
+  EXPECT_TRUE(only<Publish>(sub.received()).empty()) << "sent before its packet id is durable";
+  ASSERT_EQ(store.held.size(), 1u);
+  store.release();
+  auto pubs = only<Publish>(sub.received());
+  ASSERT_EQ(pubs.size(), 1u);
+  auto stored = entries();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].packet_id, pubs[0].packet_id);
+  EXPECT_FALSE(stored[0].released);
+  EXPECT_FALSE(pubs[0].dup);
+}
+
+TEST_F(Qos2DeliveryTest, PubrelWaitsForTheReleaseCommit) {
+  auto& sub = *sub_;
+  sub.handler().on_wake(t0);
+  store.release();
+  auto pubs = only<Publish>(sub.received());
+  ASSERT_EQ(pubs.size(), 1u);
+  store.committed.clear();
+  sub.send(PubResponse{PacketType::kPubrec, pubs[0].packet_id, ReasonCode::kSuccess, {}}, t0);
+  EXPECT_TRUE(only<PubResponse>(sub.received()).empty()) << "PUBREL before the release commit";
+  store.release();
+  auto rels = only<PubResponse>(sub.received());
+  ASSERT_EQ(rels.size(), 1u);
+  EXPECT_EQ(rels[0].type, PacketType::kPubrel);
+  auto stored = entries();
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_TRUE(stored[0].released);
+  EXPECT_EQ(stored[0].packet_id, pubs[0].packet_id);
+}
+
+TEST_F(Qos2DeliveryTest, RestoredPacketIdIsResentWithDup) {
+  auto& sub = *sub_;
+  sub.handler().on_wake(t0);
+  store.release();
+  auto first = only<Publish>(sub.received());
+  ASSERT_EQ(first.size(), 1u);
+  // The broker "crashes": a new core restores what was committed.
+  storage::Snapshot snap;
+  storage::StoredSession s;
+  s.client_id = "sub";
+  s.expiry_interval = 3600;
+  s.subscriptions.push_back({"t", 2, false, false, 0, 0});
+  snap.sessions.push_back(s);
+  storage::StoredMessage body;
+  body.id = 1;
+  body.topic = "t";
+  body.payload = "m";
+  body.qos = 2;
+  snap.messages.push_back(body);
+  snap.queues.push_back({"sub", entries()});
+  HeldStore store2;
+  BrokerCore core2(cfg, auth::Acl::allow_all(), &store2);
+  core2.restore(snap, t0);
+  Client again(core2, t0);
+  again.connect("sub", t0, false, keep);
+  store2.release();
+  again.received();
+  store2.release();  // the resend waits for earlier commits too
+  auto resent = only<Publish>(again.received());
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].packet_id, first[0].packet_id);
+  EXPECT_TRUE(resent[0].dup);
 }
 
 }  // namespace
