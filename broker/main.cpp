@@ -75,6 +75,7 @@ int run(int argc, char** argv) {
   auto store = gridmq::open_store(cfg, *log);
   if (!store) return 2;
   gridmq::net::Server server(cfg, std::move(acl), log, store->store.get());
+  server.core().set_warning_sink([log](const std::string& line) { log->warn("{}", line); });
   server.core().restore(store->snapshot, std::chrono::steady_clock::now());
   store->snapshot = {};
   try {

@@ -62,6 +62,7 @@ struct QueueEntry {
   std::vector<std::uint32_t> subscription_ids;
   std::uint16_t packet_id = 0;  // 0 = not sent yet
   bool released = false;        // QoS 2: PUBREC received, PUBREL sent
+  UnixMillis queued_at = 0;     // when it was queued ([mqtt] max_queued_age_s); 0 = unknown
   bool operator==(const QueueEntry&) const = default;
 };
 

@@ -52,6 +52,8 @@ struct MqttLimits {
   std::uint32_t max_session_expiry = 0xFFFFFFFF;  // [mqtt] max_session_expiry, seconds
   std::uint32_t max_queued_messages = 10000;      // [mqtt] max_queued_messages per session
   std::uint64_t max_queued_bytes = 64ull << 20;   // [mqtt] max_queued_bytes per session
+  std::uint32_t max_queued_age_s = 604800;        // [mqtt] max_queued_age_s; 0 = no limit
+  std::string queue_overflow = "refuse_new";      // [mqtt] queue_overflow: refuse_new | drop_oldest
   bool queue_qos0 = false;                   // [mqtt] queue_qos0: queue QoS 0 for offline sessions
   bool retain_available = true;              // [mqtt] retain_available
   bool wildcard_subscriptions = true;        // [mqtt] wildcard_subscriptions

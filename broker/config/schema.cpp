@@ -115,6 +115,12 @@ constexpr KeySpec kKeys[] = {
      [](const Value& v, BrokerConfig& c) {
        c.mqtt.max_queued_bytes = v.integer_as<std::uint64_t>(1, kI64);
      }},
+    {"mqtt.max_queued_age_s",
+     [](const Value& v, BrokerConfig& c) {
+       c.mqtt.max_queued_age_s = v.integer_as<std::uint32_t>(0, kU32);
+     }},
+    {"mqtt.queue_overflow",
+     [](const Value& v, BrokerConfig& c) { c.mqtt.queue_overflow = v.choice(kQueueOverflow); }},
     {"mqtt.queue_qos0", [](const Value& v, BrokerConfig& c) { c.mqtt.queue_qos0 = v.boolean(); }},
     {"mqtt.retain_available",
      [](const Value& v, BrokerConfig& c) { c.mqtt.retain_available = v.boolean(); }},

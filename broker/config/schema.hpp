@@ -13,6 +13,8 @@ namespace gridmq::config {
 
 inline constexpr unsigned kMaxThreads = 1024;
 inline constexpr std::array<std::string_view, 3> kSyncPolicies = {"sync", "batched", "none"};
+/// [mqtt] queue_overflow: what a full session queue does with one more message.
+inline constexpr std::array<std::string_view, 2> kQueueOverflow = {"refuse_new", "drop_oldest"};
 inline constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
                                                                "warn",  "error", "off"};
 

@@ -16,6 +16,8 @@ BrokerCore::BrokerCore(const config::BrokerConfig& cfg, auth::Acl acl, storage::
       wall_offset_(std::chrono::system_clock::now().time_since_epoch() -
                    std::chrono::duration_cast<std::chrono::system_clock::duration>(
                        Clock::now().time_since_epoch())),
+      max_age_(cfg_.mqtt.max_queued_age_s),
+      drop_oldest_(cfg_.mqtt.queue_overflow == "drop_oldest"),
       id_salt_(std::random_device{}()) {}
 
 std::string BrokerCore::assign_client_id() {
@@ -194,17 +196,59 @@ void BrokerCore::drop_subscriptions(Session& s) {
   for (auto& f : filters) tree_.unsubscribe(f, s.key());
 }
 
+void BrokerCore::forget(Session& s, const Delivery& d, storage::Batch* batch) {
+  if (!store_ || d.seq == 0) return;
+  storage::Batch own;
+  storage::Batch& b = batch ? *batch : own;
+  b.delete_queue_entry(s.client_id(), d.seq);
+  if (d.msg->durable_refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    b.delete_message(d.msg->id);
+  }
+  if (!own.empty()) commit(std::move(own));
+}
+
+void BrokerCore::drop(Session& session, Session::State& st, const Delivery& d, bool count) {
+  if (count) {
+    ++st.dropped;
+    stats_.messages_dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+  forget(session, d, nullptr);
+}
+
 bool BrokerCore::enqueue(Session& s, Delivery d, const MessagePtr& msg, storage::Batch* batch,
-                         std::shared_ptr<Peer>& wake) {
+                         std::shared_ptr<Peer>& wake, Clock::time_point now) {
   auto st = s.lock();
   if (!st->owner && d.qos == 0 && !cfg_.mqtt.queue_qos0) return false;
   const std::size_t bytes = delivery_bytes(d);
-  if (st->queue.size() >= cfg_.mqtt.max_queued_messages ||
-      st->queued_bytes + bytes > cfg_.mqtt.max_queued_bytes) {
+  auto take_front = [&] {
+    Delivery old = std::move(st->queue.front());
+    st->queue.pop_front();
+    st->queued_bytes -= std::min(st->queued_bytes, delivery_bytes(old));
+    ++st->dropped;
+    stats_.messages_dropped.fetch_add(1, std::memory_order_relaxed);
+    forget(s, old, batch);
+  };
+  // Only entries whose creation is handed to the store may go: the deletion must commit after
+  // it (see Message::storage_submitted).
+  auto droppable = [&] {
+    return !st->queue.empty() &&
+           st->queue.front().msg->storage_submitted.load(std::memory_order_acquire);
+  };
+  // Messages past the age limit go first (the queue is in arrival order).
+  while (droppable() && too_old(st->queue.front(), now)) take_front();
+  auto full = [&] {
+    return st->queue.size() >= cfg_.mqtt.max_queued_messages ||
+           st->queued_bytes + bytes > cfg_.mqtt.max_queued_bytes;
+  };
+  if (drop_oldest_ && bytes <= cfg_.mqtt.max_queued_bytes) {
+    while (droppable() && full()) take_front();
+  }
+  if (full()) {
     ++st->dropped;
     stats_.messages_dropped.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
+  d.queued_at = now;
   if (batch && d.qos > 0 && persistent(*st)) {
     d.seq = ++st->last_seq;
     storage::QueueEntry e;
@@ -213,6 +257,7 @@ bool BrokerCore::enqueue(Session& s, Delivery d, const MessagePtr& msg, storage:
     e.qos = d.qos;
     e.retain = d.retain;
     e.subscription_ids = d.subscription_ids;
+    e.queued_at = to_wall(now);
     batch->put_queue_entry(s.client_id(), std::move(e));
     msg->durable_refs.fetch_add(1, std::memory_order_relaxed);
   }
@@ -249,7 +294,9 @@ PublishOutcome BrokerCore::publish(const MessagePtr& msg, Clock::time_point now,
     d.retain = msg->retain && m.retain_as_published;
     d.subscription_ids = std::move(m.subscription_ids);
     std::shared_ptr<Peer> wake;
-    if (enqueue(*target, std::move(d), msg, durable ? &batch : nullptr, wake)) ++out.deliveries;
+    if (enqueue(*target, std::move(d), msg, durable ? &batch : nullptr, wake, now)) {
+      ++out.deliveries;
+    }
     if (wake) wakes.push_back(std::move(wake));
   }
   stats_.messages_routed.fetch_add(out.deliveries, std::memory_order_relaxed);
@@ -279,7 +326,6 @@ PublishOutcome BrokerCore::publish(const MessagePtr& msg, Clock::time_point now,
   if (durable) msg->storage_submitted.store(true, std::memory_order_release);
   for (auto& w : wakes) w->wake();
   wakes.clear();
-  (void)now;
   return out;
 }
 
@@ -314,7 +360,7 @@ bool BrokerCore::subscribe(const SessionPtr& session, const protocol::SubscribeE
       d.retain = true;  // MQTT-3.3.1-8: retained messages sent on subscribe keep the flag
       if (subscription_id) d.subscription_ids.push_back(subscription_id);
       std::shared_ptr<Peer> wake;
-      enqueue(*session, std::move(d), msg, nullptr, wake);
+      enqueue(*session, std::move(d), msg, nullptr, wake, now);
       if (wake) wake->wake();
     }
   }
@@ -369,13 +415,30 @@ void BrokerCore::tick(Clock::time_point now) {
   // Scan under the shared lock (publishes keep flowing), then remove under the exclusive one,
   // checking again: a client may have come back in between.
   std::vector<SessionPtr> expired;
+  std::vector<std::string> drops;  // log lines, written after the scan
   {
     std::shared_lock g(sessions_mu_);
     for (const auto& [id, index] : by_client_id_) {
       const auto& s = slots_[index].session;
       auto st = s->lock();
       if (!st->owner && st->expires_at <= now) expired.push_back(s);
+      if (st->dropped != st->dropped_logged && warn_) {
+        drops.push_back("client '" + s->client_id() +
+                        "': " + std::to_string(st->dropped - st->dropped_logged) +
+                        " queued messages dropped (" + std::to_string(st->dropped) +
+                        " since the session began) by the queue limits");
+      }
+      st->dropped_logged = st->dropped;
     }
+  }
+  if (!drops.empty()) {
+    const auto& m = cfg_.mqtt;
+    const std::string limits =
+        "; [mqtt] max_queued_messages = " + std::to_string(m.max_queued_messages) +
+        ", max_queued_bytes = " + std::to_string(m.max_queued_bytes) +
+        ", max_queued_age_s = " + std::to_string(m.max_queued_age_s) + ", queue_overflow = \"" +
+        m.queue_overflow + "\"";
+    for (auto& line : drops) warn_(line + limits);
   }
   if (expired.empty()) return;
   {

@@ -126,6 +126,19 @@ class BrokerCore {
   void schedule_will(const std::string& client_id, protocol::Will will, std::uint32_t delay_s,
                      routing::SubscriberKey origin, Clock::time_point now);
 
+  /// Where warnings go (queue drops per client, at most one line per client per tick). Set
+  /// before the first connection; without it they are only counted.
+  void set_warning_sink(std::function<void(const std::string&)> sink) { warn_ = std::move(sink); }
+
+  /// True if `d` waited longer than [mqtt] max_queued_age_s: it is dropped, not delivered.
+  bool too_old(const Delivery& d, Clock::time_point now) const {
+    return max_age_.count() > 0 && now - d.queued_at >= max_age_;
+  }
+  /// `d`, taken from `session`'s queue, is dropped (too old, expired, too large for the client):
+  /// counted if `count`, and its durable entry goes. Requires the caller to hold the session's
+  /// lock and pass its state.
+  void drop(Session& session, Session::State& st, const Delivery& d, bool count);
+
   /// Fires due wills and removes expired offline sessions. Call about once a second.
   void tick(Clock::time_point now);
 
@@ -150,7 +163,9 @@ class BrokerCore {
   };
 
   bool enqueue(Session& s, Delivery d, const MessagePtr& msg, storage::Batch* batch,
-               std::shared_ptr<Peer>& wake);
+               std::shared_ptr<Peer>& wake, Clock::time_point now);
+  /// Removes `d`'s durable entry (in `batch`, or in a commit of its own if null).
+  void forget(Session& s, const Delivery& d, storage::Batch* batch);
   bool persistent(const Session::State& st) const { return store_ && st.expiry_interval > 0; }
   storage::StoredSession record(Session& s);  // locks s
   storage::StoredMessage stored_message(const routing::Message& m) const;
@@ -192,6 +207,10 @@ class BrokerCore {
   static std::uint32_t slot_index(routing::SubscriberKey key) {
     return static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
   }
+
+  const std::chrono::seconds max_age_;
+  const bool drop_oldest_;
+  std::function<void(const std::string&)> warn_;
 
   const std::uint64_t id_salt_;
   std::atomic<std::uint64_t> assigned_ids_{0};

@@ -76,7 +76,11 @@ void ConnectionHandler::drain(Clock::time_point now) {
     Delivery d = std::move(front);
     st->queue.pop_front();
     st->queued_bytes -= std::min(st->queued_bytes, delivery_bytes(d));
-    if (routing::expired(*d.msg, now)) continue;  // MQTT-3.3.2-5
+    const bool expired = routing::expired(*d.msg, now);  // MQTT-3.3.2-5
+    if (expired || core_.too_old(d, now)) {
+      core_.drop(*session_, *st, d, !expired);
+      continue;
+    }
     if (d.qos == 0) {
       send_delivery(d, 0, false, now);
       continue;

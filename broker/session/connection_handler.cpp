@@ -190,8 +190,8 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
   auto pending = std::make_shared<protocol::Connack>();
   auto attached =
       core_.attach(c.client_id, c.clean_start, version_, session_expiry_, self_.shared_peer(), now,
-                   defer([this, pending](const storage::Status& st) {
-                     finish_connect(*pending, st, Clock::now());
+                   defer([this, pending, now](const storage::Status& st) {
+                     finish_connect(*pending, st, now);  // the CONNECT's time: commits take ms
                    }));
   session_ = attached.session;
 

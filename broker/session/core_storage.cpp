@@ -224,6 +224,7 @@ void BrokerCore::restore(const storage::Snapshot& snap, Clock::time_point now) {
           d.retain = e.retain;
           d.subscription_ids = e.subscription_ids;
           d.seq = e.seq;
+          d.queued_at = e.queued_at ? from_wall(e.queued_at) : now;
           d.msg->durable_refs.fetch_add(1, std::memory_order_relaxed);
           st->last_seq = std::max(st->last_seq, e.seq);
           if (e.packet_id != 0) {

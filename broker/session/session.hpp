@@ -35,6 +35,8 @@ struct Delivery {
   std::vector<std::uint32_t> subscription_ids;
   /// Durable queue entry sequence number of this delivery; 0 = not stored.
   std::uint64_t seq = 0;
+  /// When it was queued ([mqtt] max_queued_age_s).
+  Clock::time_point queued_at{};
 };
 
 /// Bytes a queued delivery is charged against the session's queue quota.
@@ -59,7 +61,8 @@ class Session {
   struct State {
     protocol::Version version = protocol::Version::kV5;
     std::uint32_t expiry_interval = 0;  // seconds; 0xFFFFFFFF = never
-    std::uint32_t dropped = 0;          // deliveries dropped because the queue was full
+    std::uint32_t dropped = 0;         // deliveries dropped by the queue limits (count, bytes, age)
+    std::uint32_t dropped_logged = 0;  // `dropped` when the last log line about it was written
     std::uint16_t last_packet_id = 0;
     std::uint64_t last_seq = 0;  // durable queue entries: the last sequence number given out
     /// A handful per session (a meter has one or two): a vector beats a map in memory and time.

@@ -32,9 +32,9 @@ void put_str(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-void begin(std::string& out) {
+void begin(std::string& out, std::uint8_t version = kRecordVersion) {
   out.clear();
-  put_u8(out, kRecordVersion);
+  put_u8(out, version);
 }
 
 void seal(std::string& out) {
@@ -123,8 +123,10 @@ class Reader {
   std::string why_;
 };
 
-/// Verifies size, checksum and version; on success `payload` is the bytes between them.
-bool open_envelope(std::string_view value, std::string_view& payload, std::string& why) {
+/// Verifies size, checksum and version (1 to `newest`); on success `payload` is the bytes
+/// between them and `version` the record version.
+bool open_envelope(std::string_view value, std::string_view& payload, std::string& why,
+                   std::uint8_t* version_out = nullptr, std::uint8_t newest = kRecordVersion) {
   if (value.size() < 1 + kCrcSize) {
     why = "value too short (" + std::to_string(value.size()) + " bytes)";
     return false;
@@ -137,10 +139,11 @@ bool open_envelope(std::string_view value, std::string_view& payload, std::strin
     return false;
   }
   auto version = static_cast<std::uint8_t>(body[0]);
-  if (version != kRecordVersion) {
+  if (version < 1 || version > newest) {
     why = "unsupported record version " + std::to_string(version);
     return false;
   }
+  if (version_out) *version_out = version;
   payload = body.substr(1);
   return true;
 }
@@ -293,7 +296,7 @@ bool decode_session(std::string_view value, StoredSession& out, std::string& why
 }
 
 void encode_queue_entry(const QueueEntry& e, std::string& out) {
-  begin(out);
+  begin(out, kQueueEntryVersion);
   put_le<std::uint64_t>(out, e.seq);
   put_le<std::uint64_t>(out, e.message);
   put_u8(out, e.qos);
@@ -301,12 +304,14 @@ void encode_queue_entry(const QueueEntry& e, std::string& out) {
   put_le<std::uint16_t>(out, e.packet_id);
   put_le<std::uint32_t>(out, static_cast<std::uint32_t>(e.subscription_ids.size()));
   for (auto id : e.subscription_ids) put_le<std::uint32_t>(out, id);
+  put_le<std::uint64_t>(out, static_cast<std::uint64_t>(e.queued_at));
   seal(out);
 }
 
 bool decode_queue_entry(std::string_view value, QueueEntry& out, std::string& why) {
   std::string_view payload;
-  if (!open_envelope(value, payload, why)) return false;
+  std::uint8_t version = 0;
+  if (!open_envelope(value, payload, why, &version, kQueueEntryVersion)) return false;
   Reader r(payload);
   out.seq = r.le<std::uint64_t>("seq");
   out.message = r.le<std::uint64_t>("message");
@@ -323,6 +328,7 @@ bool decode_queue_entry(std::string_view value, QueueEntry& out, std::string& wh
   for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
     out.subscription_ids.push_back(r.le<std::uint32_t>("subscription_ids"));
   }
+  out.queued_at = version >= 2 ? static_cast<UnixMillis>(r.le<std::uint64_t>("queued_at")) : 0;
   if (r.ok() && out.message == 0) r.fail("message id 0");
   return done(r, why);
 }

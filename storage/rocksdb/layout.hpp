@@ -22,7 +22,7 @@
 //   | version (1B)| payload             | CRC32C (4B) |
 //   +-------------+---------------------+-------------+
 //
-//   version: the record version of this record kind (currently 1 for every kind).
+//   version: the record version of this record kind (1 for every kind, 2 for queue entries).
 //   CRC32C : Castagnoli CRC of version + payload, little-endian.
 //
 // Payload encodings (version 1). Integers are little-endian, fixed width; str = u32 length +
@@ -35,6 +35,7 @@
 //   queue entry | seq u64 | message u64 | qos u8 | flags u8 | packet_id u16 |
 //               | subscription_ids list<u32> |
 //       flags bits: 0 retain, 1 released, 2-7 zero
+//     version 2 appends | queued_at i64 | (Unix ms when it was queued; version 1 reads as 0)
 //   message     | id u64 | topic str | payload str | qos u8 | flags u8 | properties str |
 //               | expires_at i64 |
 //       flags bits: 0 retain, 1-7 zero
@@ -60,8 +61,10 @@ namespace gridmq::storage::rocks {
 
 /// The database layout version kept in meta/"format".
 inline constexpr std::uint32_t kFormatVersion = 1;
-/// The record version written in every envelope (all kinds share version 1 for now).
+/// The record version written in every envelope but queue entries'.
 inline constexpr std::uint8_t kRecordVersion = 1;
+/// The record version of queue entries (2: queued_at added; version 1 is still read).
+inline constexpr std::uint8_t kQueueEntryVersion = 2;
 
 enum class Cf : std::uint8_t {
   kSessions,

@@ -21,7 +21,7 @@ import time
 import unittest
 
 import mqttbytes as mb
-from mqtttest import Broker, RawClient, persistent, run_tests, skip_if_mosquitto
+from mqtttest import Broker, RawClient, persistent, run_tests, skip_if_mosquitto, wait_until
 
 ROUNDS = 10
 PER_ROUND = 600  # messages each publisher offers per round (bounded count; the kill bounds time)
@@ -167,6 +167,8 @@ class Durability(unittest.TestCase):
                     self.assertFalse(t.is_alive(), "a client thread did not stop")
             for s in subs.values():
                 s.run(time.monotonic() + 60, quiet=1.5)
+            log = b.log_text(limit=1 << 30)
+        self.assertNotIn("queued messages dropped", log, "the test must not overflow a queue")
 
         sent = set().union(*(p.sent for p in pubs))
         acked = {q: set().union(*(p.acked for p in pubs if p.qos == q)) for q in (1, 2)}
@@ -335,6 +337,46 @@ class Durability(unittest.TestCase):
             sub.subscribe("dur/mexp/r", qos=1)
             sub.expect_publish(topic="dur/mexp/r", payload=b"ret", retain=True)
             sub.disconnect()
+
+    def test_queue_overflow_drop_oldest_survives_kill9_and_is_logged_v5(self):
+        config = {"mqtt": {"max_queued_messages": 5, "queue_overflow": "drop_oldest"}}
+        with Broker(config_extra=config) as b:
+            sub = RawClient(b.port, 5)
+            sub.connect("ql-sub", **persistent(5, 3600))
+            sub.subscribe("dur/ql", qos=1)
+            sub.disconnect()
+            pub = RawClient(b.port, 5)
+            pub.connect("ql-pub")
+            for i in range(8):
+                pub.publish("dur/ql", b"m%d" % i, qos=1)
+            pub.close()
+            wait_until(lambda: "client 'ql-sub': 3 queued messages dropped" in b.log_text(), what="the drop log line")
+            b.restart(crash=True)
+            s = Subscriber(b.port, 5, "ql-sub")
+            s.run(time.monotonic() + 30, quiet=1.0)
+            self.assertEqual(s.got, [b"m%d" % i for i in range(3, 8)], "the oldest three were dropped, durably")
+
+    def test_queue_age_limit_counts_across_restart_v311(self):
+        with Broker(config_extra={"mqtt": {"max_queued_age_s": 2}}) as b:
+            sub = RawClient(b.port, 4)
+            sub.connect("qa-sub", clean=False)
+            sub.subscribe("dur/qa", qos=1)
+            sub.disconnect()
+            pub = RawClient(b.port, 4)
+            pub.connect("qa-pub")
+            pub.publish("dur/qa", b"old", qos=1)
+            pub.close()
+            b.kill()
+            time.sleep(2.5)  # the message ages while the broker is down
+            b.restart(crash=True)
+            pub = RawClient(b.port, 4)
+            pub.connect("qa-pub")
+            pub.publish("dur/qa", b"new", qos=1)
+            pub.close()
+            s = Subscriber(b.port, 4, "qa-sub")
+            s.run(time.monotonic() + 30, quiet=1.0)
+            self.assertEqual(s.got, [b"new"])
+            wait_until(lambda: "client 'qa-sub': 1 queued messages dropped" in b.log_text(), what="the drop log line")
 
     def test_many_sessions_restore(self):
         """200 persistent sessions x 250 queued QoS 1 messages (50,000 queue entries, each body

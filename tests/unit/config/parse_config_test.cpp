@@ -41,6 +41,8 @@ topic_alias_maximum = 0
 max_session_expiry = 86400
 max_queued_messages = 5
 max_queued_bytes = 1048576
+max_queued_age_s = 86400
+queue_overflow = "drop_oldest"
 queue_qos0 = true
 retain_available = false
 wildcard_subscriptions = false
@@ -74,6 +76,8 @@ json = true
   EXPECT_EQ(m.max_session_expiry, 86400u);
   EXPECT_EQ(m.max_queued_messages, 5u);
   EXPECT_EQ(m.max_queued_bytes, 1048576u);
+  EXPECT_EQ(m.max_queued_age_s, 86400u);
+  EXPECT_EQ(m.queue_overflow, "drop_oldest");
   EXPECT_TRUE(m.queue_qos0);
   EXPECT_FALSE(m.retain_available);
   EXPECT_FALSE(m.wildcard_subscriptions);
@@ -234,6 +238,12 @@ constexpr RangeCase kRangeCases[] = {
     RangeCase{"[mqtt]\nmax_queued_bytes = 0\n",
               "test.toml:2: mqtt.max_queued_bytes = 0: out of range, expected an integer from "
               "1 to 9223372036854775807"},
+    RangeCase{"[mqtt]\nmax_queued_age_s = -1\n",
+              "test.toml:2: mqtt.max_queued_age_s = -1: out of range, expected an integer from "
+              "0 to 4294967295"},
+    RangeCase{"[mqtt]\nqueue_overflow = \"drop_newest\"\n",
+              "test.toml:2: mqtt.queue_overflow = \"drop_newest\": expected one of "
+              "refuse_new|drop_oldest"},
     RangeCase{"[mqtt]\nmax_client_id_length = 22\n",
               "test.toml:2: mqtt.max_client_id_length = 22: out of range, expected an integer "
               "from 23 to 65535"},

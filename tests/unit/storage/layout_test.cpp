@@ -58,18 +58,20 @@ TEST(Layout, QueueEntryBytesAreAsDocumented) {
   e.released = true;
   e.packet_id = 0x0304;
   e.subscription_ids = {5};
+  e.queued_at = 0x0607;
   std::string v;
   encode_queue_entry(e, v);
   std::string expected(
-      "\x01"                // version
+      "\x02"                // version
       "\x01\0\0\0\0\0\0\0"  // seq
       "\x02\0\0\0\0\0\0\0"  // message
       "\x01"                // qos
       "\x03"                // flags: retain | released
       "\x04\x03"            // packet id
       "\x01\0\0\0"
-      "\x05\0\0\0",  // subscription ids
-      29);
+      "\x05\0\0\0"             // subscription ids
+      "\x07\x06\0\0\0\0\0\0",  // queued_at
+      37);
   ASSERT_EQ(v.size(), expected.size() + 4);
   EXPECT_EQ(v.substr(0, expected.size()), expected);
   std::uint32_t crc = crc32c(expected);
@@ -155,9 +157,21 @@ TEST(Layout, PayloadChecksBehindAValidChecksum) {
   EXPECT_EQ(why, "truncated subscription_ids");
 
   std::string version = body;
-  version[0] = 2;
+  version[0] = 3;
   EXPECT_FALSE(decode_queue_entry(sealed(version), e, why));
-  EXPECT_EQ(why, "unsupported record version 2");
+  EXPECT_EQ(why, "unsupported record version 3");
+
+  // Version 1 (no queued_at) is still read; queued_at is then unknown (0).
+  std::string v1 = body.substr(0, body.size() - 8);
+  v1[0] = 1;
+  ASSERT_TRUE(decode_queue_entry(sealed(v1), e, why)) << why;
+  auto want = sample_entry(1, 2);
+  want.queued_at = 0;
+  EXPECT_EQ(e, want);
+  std::string v2_short = v1;
+  v2_short[0] = 2;
+  EXPECT_FALSE(decode_queue_entry(sealed(v2_short), e, why));
+  EXPECT_EQ(why, "truncated queued_at");
 
   EXPECT_FALSE(decode_queue_entry("abc", e, why));
   EXPECT_EQ(why, "value too short (3 bytes)");

@@ -67,6 +67,7 @@ inline QueueEntry sample_entry(std::uint64_t seq, MessageId message) {
   e.qos = 2;
   e.retain = seq % 2 == 0;
   e.subscription_ids = {3, 0xFFFFFFFF};
+  e.queued_at = static_cast<UnixMillis>(seq) * 1000;
   return e;
 }
 
