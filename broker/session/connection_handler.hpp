@@ -64,6 +64,10 @@ class ConnectionHandler {
   }
   const auth::CertificateInfo* peer_certificate() const { return peer_certificate_.get(); }
 
+  /// Who the client is: set when CONNECT is accepted on a listener that authenticates (a mapped
+  /// client certificate, or a password-file user); null before that and for anonymous clients.
+  const auth::Principal* principal() const { return session_ ? principal_.get() : nullptr; }
+
   bool connected() const { return session_ != nullptr; }
   BrokerCore& core() { return core_; }
   /// Empty until CONNECT is accepted.
@@ -100,7 +104,8 @@ class ConnectionHandler {
   std::size_t unsent_bytes_ = 0;
   SessionPtr session_;                                       // after CONNECT
   std::unique_ptr<protocol::Will> will_;                     // heap: most connections have none
-  std::unique_ptr<auth::CertificateInfo> peer_certificate_;  // mTLS only
+  std::unique_ptr<auth::CertificateInfo> peer_certificate_;  // mTLS only, until CONNECT
+  std::unique_ptr<const auth::Principal> principal_;         // authenticated clients only
   std::chrono::milliseconds keepalive_timeout_{0};           // 0 = none
   // Topic aliases, allocated on first use (idle connections pay 16 bytes, not 112).
   std::unique_ptr<std::unordered_map<std::uint16_t, std::string>> inbound_aliases_;
