@@ -73,7 +73,8 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     return;
   }
 
-  const bool allowed = core_.acl().allowed(auth::Access::kPublish, session_->client_id(), p.topic);
+  const bool allowed =
+      core_.access().allowed(auth::Access::kPublish, principal(), session_->client_id(), p.topic);
   if (!allowed) {
     core_.stats().publish_denied.fetch_add(1, std::memory_order_relaxed);
     if (is_v5()) {
@@ -81,7 +82,12 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
       if (p.qos > 0) send(ack);
       return;
     }
-    // 3.1.1 has no way to say no: the message is dropped and the flow completes normally.
+    // 3.1.1 has no way to say no: the message is dropped and the flow completes normally, or
+    // the connection closes ([auth] close_on_denied_publish).
+    if (core_.config().auth.close_on_denied_publish) {
+      closing_ = true;
+      return;
+    }
   } else {
     auto msg = core_.make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain,
                                   std::move(p.props), session_->key(), now);
@@ -272,7 +278,8 @@ void ConnectionHandler::handle_subscribe(const protocol::Subscribe& s, Clock::ti
       rc = ReasonCode::kSharedSubscriptionsNotSupported;
     } else if (!cfg.wildcard_subscriptions && protocol::has_wildcard(e.filter)) {
       rc = ReasonCode::kWildcardSubscriptionsNotSupported;
-    } else if (!core_.acl().allowed(auth::Access::kSubscribe, session_->client_id(), e.filter)) {
+    } else if (!core_.access().allowed(auth::Access::kSubscribe, principal(), session_->client_id(),
+                                       e.filter)) {
       rc = ReasonCode::kNotAuthorized;
     } else {
       auto granted = e;
