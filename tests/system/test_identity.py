@@ -143,9 +143,13 @@ class IdentityCase(unittest.TestCase):
         auth = {"password_file": cls.passwords, "bindings_file": cls.bindings_file,
                 "acl_policy_file": cls.policy_file, "failed_auth_delay_ms": FAILED_AUTH_DELAY_MS}
         auth.update(cls.auth_extra)
+        # tls listener 0: client certificates required (auth "certificate" by default); listener 1:
+        # optional (auth "certificate_or_password" by default).
         cls.broker = Broker(config_extra={"auth": auth}, tcp_listener={"auth": "password"},
-                            tls_listeners=[tls_listener(cls.certs)]).start()
+                            tls_listeners=[tls_listener(cls.certs),
+                                           tls_listener(cls.certs, require_client_cert=False)]).start()
         cls.tls_port = cls.broker.tls_ports[0]
+        cls.optional_port = cls.broker.tls_ports[1]
 
     @classmethod
     def tearDownClass(cls):
@@ -397,6 +401,31 @@ class PasswordLogins(IdentityCase):
                                  capture_output=True, timeout=10)
             self.assertNotEqual(bad.returncode, 0)
             self.assertIn(b"password", bad.stderr.lower())
+
+
+class OptionalCertificate(IdentityCase):
+    """auth = "certificate_or_password" (a tls listener without require_client_cert)."""
+
+    @each_proto
+    def test_certificate_or_password(self, proto):
+        svc = self.service(proto, ["ops/v1/t1/grp/opt/#", "mtr/v1/t1/MTR0000001/up/#"])
+        meter = TlsRawClient(self.optional_port, self.certs, "MTR0000001", proto)
+        self.closers.append(meter.close)
+        meter.connect("MTR0000001")
+        meter.publish("mtr/v1/t1/MTR0000001/up/reading", b"m", qos=1, expect_rc=0)
+        self.assert_denied_publish(meter, proto, "ops/v1/t1/grp/opt/cmd")  # a meter, not an operator
+        self.assertEqual(svc.expect_publish("mtr/v1/t1/MTR0000001/up/reading").payload, b"m")
+        op = TlsRawClient(self.optional_port, self.certs, None, proto)  # no certificate: password
+        self.closers.append(op.close)
+        op.connect("op-opt-%d" % proto, username="ops1", password=b"right horse battery")
+        op.publish("ops/v1/t1/grp/opt/cmd", b"o", qos=1, expect_rc=0)
+        self.assertEqual(svc.expect_publish("ops/v1/t1/grp/opt/cmd").payload, b"o")
+        anon = TlsRawClient(self.optional_port, self.certs, None, proto)
+        self.closers.append(anon.close)
+        anon.connect("anon-opt-%d" % proto, expect_rc=NOT_AUTHORIZED[proto])
+        wrong = TlsRawClient(self.optional_port, self.certs, None, proto)
+        self.closers.append(wrong.close)
+        wrong.connect("bad-opt-%d" % proto, expect_rc=BAD_PASSWORD[proto], username="ops1", password=b"x")
 
 
 class DeniedPublishCloses(IdentityCase):
