@@ -150,8 +150,8 @@ start_broker() {
       ;;
     mosquitto)
       # Tuned: no Nagle, queues and in-flight unlimited, no connection cap. persistence false
-      # (except for the restart case): gridmq keeps sessions in memory only for now (no disk), so
-      # this matches it; Mosquitto keeps sessions of disconnected clients in memory either way.
+      # except for the restart case and --durable (Mosquitto keeps sessions of disconnected
+      # clients in memory either way; gridmq always writes them to its store).
       local conf="$WORK/mosquitto-$tag-$port.conf"
       cat >"$conf" <<CONF
 listener $port 127.0.0.1
@@ -253,9 +253,6 @@ run_case() {
     FAILURES+=("$broker $name: gridmq-bench exit $rc ${errs:+($errs)}")
   elif [[ -f "$json" ]] && [[ $(jq '(.summary.losses // 0) + (.summary.ack_losses // 0)' "$json") != 0 ]]; then
     local why=""
-    if [[ $broker == gridmq && $name == storm-restart ]]; then
-      why=" (expected for now: gridmq keeps sessions in memory only, a restart loses them)"
-    fi
     FAILURES+=("$broker $name: losses $(jq -c '[.summary.losses, .summary.ack_losses]' "$json")$why")
   fi
   stop_brokers
@@ -351,9 +348,8 @@ both burst-at-once 1 burst --clients "$METERS" --qos 1 --spread none "${CONN[@]}
   --processes "$PROCS" --drain "$DRAIN"
 both storm 1 storm --clients "$METERS" --backlog "$BACKLOG" --backoff-base 0.5 --backoff-max 8 \
   "${CONN[@]}" --processes "$PROCS" --drain "$DRAIN"
-# The broker restarted instead of the sockets cut. gridmq keeps sessions in memory only (durable
-# storage is not wired in yet), so it is expected to lose every session and backlog here for now;
-# Mosquitto runs with persistence true in this case.
+# The broker restarted instead of the sockets cut: sessions and backlogs come back from gridmq's
+# store (Mosquitto runs with persistence true in this case and saves its state on SIGTERM).
 both storm-restart 1r storm --clients "$METERS" --backlog "$BACKLOG" --backoff-base 0.5 \
   --backoff-max 8 "${CONN[@]}" --processes "$PROCS" --drain "$((DRAIN / 3))"
 both broadcast 1 broadcast --clients "$METERS" --target meter --ack "${CONN[@]}" \

@@ -302,7 +302,11 @@ PublishOutcome BrokerCore::publish(const MessagePtr& msg, Clock::time_point now,
   stats_.messages_routed.fetch_add(out.deliveries, std::memory_order_relaxed);
 
   if (store_) {
-    if (!batch.empty()) batch.put_message(stored_message(*msg));
+    // The body, if a queue entry references it (the batch may also hold only the deletions
+    // of older entries that drop_oldest pushed out).
+    if (durable && msg->durable_refs.load(std::memory_order_relaxed) > 0) {
+      batch.put_message(stored_message(*msg));
+    }
     if (msg->retain) {
       if (msg->payload.empty()) {
         batch.delete_retained(msg->topic);
