@@ -380,7 +380,7 @@ class Durability(unittest.TestCase):
 
     def test_many_sessions_restore(self):
         """200 persistent sessions x 250 queued QoS 1 messages (50,000 queue entries, each body
-        stored once) come back after kill -9; the start-up time is printed (bench/restore_bench.sh
+        stored once) come back after kill -9; the start-up time is printed (bench/restore_bench.py
         measures the 1,000 x 1,000 case)."""
         sessions, messages = 200, 250
         with Broker() as b:
