@@ -3,9 +3,13 @@
 # then one table with both results and the gridmq/mosquitto ratio per metric, and a capacity
 # estimate for gridmq from its own results.
 #
-#   bench/compare.sh [--quick] [--out DIR] [--brokers "gridmq mosquitto"] [--only "CASE ..."]
-#                    [--gridmq-bin PATH] [--bench-bin PATH] [--mosquitto-bin PATH]
-#                    [--gridmq-args "extra broker args"]
+#   bench/compare.sh [--quick] [--durable] [--out DIR] [--brokers "gridmq mosquitto"]
+#                    [--only "CASE ..."] [--gridmq-bin PATH] [--bench-bin PATH]
+#                    [--mosquitto-bin PATH] [--gridmq-args "extra broker args"]
+#
+# --durable: only durable QoS 1 fan-in (persistent subscriber), saturated and at half of
+# Mosquitto's saturated rate, against Mosquitto (persistence true), gridmq [storage] sync =
+# "sync" and gridmq sync = "none", in one run; the table gives both gridmq/mosquitto ratios.
 #
 # Every case gets freshly started brokers on free loopback ports (memory, sessions and queues of
 # one run do not leak into the next); brokers are stopped on exit, also on failure or Ctrl-C.
@@ -17,6 +21,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MODE=full
+DURABLE=""
 OUT=""
 BROKERS="gridmq mosquitto"
 ONLY=""
@@ -29,6 +34,7 @@ PYTHON=/usr/bin/python3
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) MODE=quick; shift ;;
+    --durable) DURABLE=1; shift ;;
     --out) OUT=$2; shift 2 ;;
     --brokers) BROKERS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
@@ -36,7 +42,7 @@ while [[ $# -gt 0 ]]; do
     --bench-bin) BENCH_BIN=$2; shift 2 ;;
     --mosquitto-bin) MOSQUITTO_BIN=$2; shift 2 ;;
     --gridmq-args) GRIDMQ_ARGS=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -131,16 +137,21 @@ start_broker() {
   log="$OUT/$name-$tag.log"
   local launch="$WORK/launch-$tag-$port.sh" pidfile="$WORK/pid-$tag-$port"
   case "$name" in
-    gridmq)
-      local data="$WORK/gridmq-data-$tag-$port"
+    gridmq|gridmq-sync|gridmq-none)
+      local data="$WORK/gridmq-data-$tag-$port" policy=""
       mkdir -p "$data"
-      printf '#!/bin/sh\nexec %q --listen %q --threads 2 --data-dir %q --log-level warn %s >>%q 2>&1\n' \
-        "$GRIDMQ_BIN" "tcp://127.0.0.1:$port" "$data" "$GRIDMQ_ARGS" "$log" >"$launch"
+      if [[ $name == gridmq-none ]]; then
+        policy="$WORK/sync-none.toml"
+        printf '[storage]\nsync = "none"\n' >"$policy"
+        policy="--config $policy"
+      fi
+      printf '#!/bin/sh\nexec %q --listen %q --threads 2 --data-dir %q --log-level warn %s %s >>%q 2>&1\n' \
+        "$GRIDMQ_BIN" "tcp://127.0.0.1:$port" "$data" "$policy" "$GRIDMQ_ARGS" "$log" >"$launch"
       ;;
     mosquitto)
       # Tuned: no Nagle, queues and in-flight unlimited, no connection cap. persistence false
-      # (except for the restart case): gridmq keeps sessions in memory only for now (no disk), so
-      # this matches it; Mosquitto keeps sessions of disconnected clients in memory either way.
+      # except for the restart case and --durable (Mosquitto keeps sessions of disconnected
+      # clients in memory either way; gridmq always writes them to its store).
       local conf="$WORK/mosquitto-$tag-$port.conf"
       cat >"$conf" <<CONF
 listener $port 127.0.0.1
@@ -153,7 +164,7 @@ log_dest stderr
 log_type error
 log_type warning
 CONF
-      if [[ -n "$persistent" ]]; then
+      if [[ -n "$persistent" || -n "$DURABLE" ]]; then
         # Mosquitto started as root runs as user mosquitto: its database lives outside $WORK
         # (mode 0700), in a directory it may write.
         local db
@@ -242,9 +253,6 @@ run_case() {
     FAILURES+=("$broker $name: gridmq-bench exit $rc ${errs:+($errs)}")
   elif [[ -f "$json" ]] && [[ $(jq '(.summary.losses // 0) + (.summary.ack_losses // 0)' "$json") != 0 ]]; then
     local why=""
-    if [[ $broker == gridmq && $name == storm-restart ]]; then
-      why=" (expected for now: gridmq keeps sessions in memory only, a restart loses them)"
-    fi
     FAILURES+=("$broker $name: losses $(jq -c '[.summary.losses, .summary.ack_losses]' "$json")$why")
   fi
   stop_brokers
@@ -269,6 +277,46 @@ FANIN=(fanin --clients "$PUBS" --subscribers 1 --duration "$DURATION" --warmup "
        --payload-size 277 --version 4 --threads 2)
 CONN=(--source-ips "$SOURCE_IPS" --threads 2 --keepalive 60 --connect-timeout 180)
 START=$(date +%s)
+
+# --durable: durable QoS 1 fan-in only, three brokers in one run, then exit.
+if [[ -n "$DURABLE" ]]; then
+  DFANIN=("${FANIN[@]}" --qos 1 --persistent-subscribers)
+  for b in mosquitto gridmq-sync gridmq-none; do run_case "$b" fanin-q1-sat 1 "${DFANIN[@]}" --rate 0; done
+  r=$(metric mosquitto fanin-q1-sat received_msg_s)
+  if [[ "$r" == "-" ]]; then r=2000; fi
+  DRATE=$(awk -v r="$r" 'BEGIN { v = int(r / 2); if (v < 100) v = 100; print v }')
+  for b in mosquitto gridmq-sync gridmq-none; do
+    run_case "$b" fanin-q1-rate 1 "${DFANIN[@]}" --rate "$DRATE"
+  done
+  {
+    echo "| scenario | metric | gridmq sync | gridmq none | mosquitto | sync/mosquitto | none/mosquitto |"
+    echo "|---|---|---:|---:|---:|---:|---:|"
+    for c in fanin-q1-sat fanin-q1-rate; do
+      for k in published_msg_s received_msg_s puback_p50_us puback_p99_us e2e_p50_us e2e_p99_us \
+        broker_cpu_us_per_msg losses; do
+        s=$(metric gridmq-sync "$c" "$k")
+        n=$(metric gridmq-none "$c" "$k")
+        m=$(metric mosquitto "$c" "$k")
+        ratio() { awk -v g="$1" -v m="$2" 'BEGIN {
+          if (g == "-" || m == "-" || m + 0 == 0) print "-"; else printf "%.2f", g / m }'; }
+        echo "| $c | $k | $s | $n | $m | $(ratio "$s" "$m") | $(ratio "$n" "$m") |"
+      done
+    done
+  } >"$OUT/table.md"
+  echo
+  echo "gridmq-bench compare --durable ($MODE): fan-in $PUBS publishers -> 1 persistent subscriber, QoS 1,"
+  echo "277-byte payload, MQTT 3.1.1, ${DURATION} s; fixed rate $DRATE msg/s (half of Mosquitto's saturated rate);"
+  echo "Mosquitto persistence true; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+  column -t -s '|' "$OUT/table.md" | sed 's/^ *//'
+  echo "results: $OUT"
+  if [[ ${#FAILURES[@]} -gt 0 ]]; then
+    echo
+    echo "FAILURES:"
+    printf '  %s\n' "${FAILURES[@]}"
+    exit 1
+  fi
+  exit 0
+fi
 
 # 1. Saturated fan-in, Mosquitto first: its rates set the fixed-rate runs.
 for qos in 0 1; do both "fanin-q$qos-sat" 1 "${FANIN[@]}" --qos "$qos" --rate 0; done
@@ -300,9 +348,8 @@ both burst-at-once 1 burst --clients "$METERS" --qos 1 --spread none "${CONN[@]}
   --processes "$PROCS" --drain "$DRAIN"
 both storm 1 storm --clients "$METERS" --backlog "$BACKLOG" --backoff-base 0.5 --backoff-max 8 \
   "${CONN[@]}" --processes "$PROCS" --drain "$DRAIN"
-# The broker restarted instead of the sockets cut. gridmq keeps sessions in memory only (durable
-# storage is not wired in yet), so it is expected to lose every session and backlog here for now;
-# Mosquitto runs with persistence true in this case.
+# The broker restarted instead of the sockets cut: sessions and backlogs come back from gridmq's
+# store (Mosquitto runs with persistence true in this case and saves its state on SIGTERM).
 both storm-restart 1r storm --clients "$METERS" --backlog "$BACKLOG" --backoff-base 0.5 \
   --backoff-max 8 "${CONN[@]}" --processes "$PROCS" --drain "$((DRAIN / 3))"
 both broadcast 1 broadcast --clients "$METERS" --target meter --ack "${CONN[@]}" \

@@ -284,7 +284,14 @@ Result Fanin::run() {
   sp.count = subs_.size();
   sp.concurrency = 64;
   sp.timeout_s = o_.connect_timeout_s;
-  sp.config = [&](std::size_t i) { return client_config(o_, "sub", i); };
+  sp.config = [&](std::size_t i) {
+    auto c = client_config(o_, "sub", i);
+    if (o_.persistent_subscribers) {
+      c.clean_start = false;
+      c.session_expiry_s = o_.session_expiry_s;
+    }
+    return c;
+  };
   sp.context_of = [&](std::size_t i) { return subs_[i]->ctx; };
   sp.handlers = [&](std::size_t i) {
     Subscriber* s = subs_[i].get();

@@ -103,6 +103,9 @@ std::string usage() {
   --target meter|group   broadcast: one PUBLISH per meter cmd topic, or one to
                          ops/v1/<tenant>/grp/<group>/cmd that every meter subscribes [meter]
   --group G              broadcast: group name                        [bench]
+  --persistent-subscribers
+                         fanin: subscribers keep persistent sessions (clean start 0,
+                         --session-expiry), so a durable broker stores every QoS 1/2 message
   --ack                  broadcast: meters publish .../cmd/ack; time until all acks
   --session-expiry S     MQTT 5 session expiry of persistent sessions [3600]
   --json FILE            write the full result (counters, histograms, summary) as JSON
@@ -129,6 +132,10 @@ bool parse_options(int argc, char** argv, Options& o) {
     }
     if (flag == "--ack") {
       o.ack = true;
+      continue;
+    }
+    if (flag == "--persistent-subscribers") {
+      o.persistent_subscribers = true;
       continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + ": missing value");
@@ -281,6 +288,7 @@ nlohmann::json Options::to_json() const {
           {"target", group_target ? "group" : "meter"},
           {"group", group},
           {"ack", ack},
+          {"persistent_subscribers", persistent_subscribers},
           {"session_expiry_s", session_expiry_s}};
 }
 

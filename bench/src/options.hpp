@@ -53,7 +53,9 @@ struct Options {
   bool group_target = false;  // one PUBLISH to a group topic instead of one per meter
   std::string group = "bench";
   bool ack = false;  // meters acknowledge on .../cmd/ack; time until all acks are in
-  // burst, storm, broadcast: persistent sessions
+  // fanin: subscribers with persistent sessions (a durable broker stores every message for them)
+  bool persistent_subscribers = false;
+  // burst, storm, broadcast (and fanin --persistent-subscribers): persistent sessions
   std::uint32_t session_expiry_s = 3600;  // MQTT 5 Session Expiry Interval
 
   // Set for forked workers: index offset of this worker's clients and its number.

@@ -306,7 +306,11 @@ PublishOutcome BrokerCore::publish(const MessagePtr& msg, Clock::time_point now,
   stats_.messages_routed.fetch_add(out.deliveries, std::memory_order_relaxed);
 
   if (store_) {
-    if (!batch.empty()) batch.put_message(stored_message(*msg));
+    // The body, if a queue entry references it (the batch may also hold only the deletions
+    // of older entries that drop_oldest pushed out).
+    if (durable && msg->durable_refs.load(std::memory_order_relaxed) > 0) {
+      batch.put_message(stored_message(*msg));
+    }
     if (msg->retain) {
       if (msg->payload.empty()) {
         batch.delete_retained(msg->topic);
@@ -420,12 +424,23 @@ void BrokerCore::tick(Clock::time_point now) {
   // checking again: a client may have come back in between.
   std::vector<SessionPtr> expired;
   std::vector<std::string> drops;  // log lines, written after the scan
+  storage::Batch aged;             // durable entries of messages past max_queued_age_s
   {
     std::shared_lock g(sessions_mu_);
     for (const auto& [id, index] : by_client_id_) {
       const auto& s = slots_[index].session;
       auto st = s->lock();
       if (!st->owner && st->expires_at <= now) expired.push_back(s);
+      // Offline queues age out even when nothing new arrives (the queue is in arrival order).
+      while (!st->owner && !st->queue.empty() && too_old(st->queue.front(), now) &&
+             st->queue.front().msg->storage_submitted.load(std::memory_order_acquire)) {
+        Delivery old = std::move(st->queue.front());
+        st->queue.pop_front();
+        st->queued_bytes -= std::min(st->queued_bytes, delivery_bytes(old));
+        ++st->dropped;
+        stats_.messages_dropped.fetch_add(1, std::memory_order_relaxed);
+        forget(*s, old, &aged);
+      }
       if (st->dropped != st->dropped_logged && warn_) {
         drops.push_back("client '" + s->client_id() +
                         "': " + std::to_string(st->dropped - st->dropped_logged) +
@@ -444,6 +459,7 @@ void BrokerCore::tick(Clock::time_point now) {
         m.queue_overflow + "\"";
     for (auto& line : drops) warn_(line + limits);
   }
+  if (!aged.empty()) commit(std::move(aged));
   if (expired.empty()) return;
   {
     std::unique_lock g(sessions_mu_);

@@ -177,7 +177,7 @@ class BrokerCore {
   bool persistent(const Session::State& st) const { return store_ && st.expiry_interval > 0; }
   storage::StoredSession record(Session& s);  // locks s
   storage::StoredMessage stored_message(const routing::Message& m) const;
-  static storage::QueueEntry queue_entry(const Inflight& f);
+  storage::QueueEntry queue_entry(const Inflight& f) const;
   MessagePtr restored_message(const storage::StoredMessage& m, Clock::time_point now) const;
   void commit(storage::Batch batch, std::function<void(const storage::Status&)> done = {});
   storage::UnixMillis to_wall(Clock::time_point t) const;

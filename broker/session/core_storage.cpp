@@ -127,7 +127,7 @@ void BrokerCore::delivered(Session& session, const Delivery& d) {
   commit(std::move(batch));
 }
 
-storage::QueueEntry BrokerCore::queue_entry(const Inflight& f) {
+storage::QueueEntry BrokerCore::queue_entry(const Inflight& f) const {
   storage::QueueEntry e;
   e.seq = f.delivery.seq;
   e.message = f.delivery.msg->id;
@@ -136,6 +136,7 @@ storage::QueueEntry BrokerCore::queue_entry(const Inflight& f) {
   e.subscription_ids = f.delivery.subscription_ids;
   e.packet_id = f.packet_id;
   e.released = f.released;
+  e.queued_at = to_wall(f.delivery.queued_at);
   return e;
 }
 

@@ -314,6 +314,7 @@ TEST_F(Qos2DeliveryTest, PublishWaitsForItsPacketIdCommit) {
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].packet_id, pubs[0].packet_id);
   EXPECT_FALSE(stored[0].released);
+  EXPECT_NE(stored[0].queued_at, 0) << "the update keeps the queue time";
   EXPECT_FALSE(pubs[0].dup);
 }
 

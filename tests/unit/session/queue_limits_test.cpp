@@ -122,6 +122,21 @@ TEST_F(QueueLimitsTest, OldMessagesAreDroppedNotDelivered) {
   EXPECT_NE(warnings[0].find("2 queued messages dropped"), std::string::npos) << warnings[0];
 }
 
+TEST_F(QueueLimitsTest, TickAgesOutOfflineQueues) {
+  cfg.mqtt.max_queued_age_s = 10;
+  start();
+  publish(1, 2, t0);
+  publish(3, 3, t0 + std::chrono::seconds(5));
+  core->tick(t0 + std::chrono::seconds(9));
+  EXPECT_EQ(stored_entries(), 3u);
+  core->tick(t0 + std::chrono::seconds(11));
+  EXPECT_EQ(stored_entries(), 1u) << "aged out without a reconnect or a new message";
+  EXPECT_EQ(stored().messages.size(), 1u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("2 queued messages dropped"), std::string::npos) << warnings[0];
+  EXPECT_EQ(reconnect(t0 + std::chrono::seconds(11)), (std::vector<std::string>{"m3"}));
+}
+
 TEST_F(QueueLimitsTest, OldMessagesMakeRoomForNewOnes) {
   cfg.mqtt.max_queued_messages = 2;
   cfg.mqtt.max_queued_age_s = 10;
