@@ -10,11 +10,14 @@
 #include <iostream>
 
 #include "auth/acl.hpp"
+#include "auth/bindings.hpp"
 #include "auth/passwd_command.hpp"
 #include "config/load.hpp"
 #include "net/logging.hpp"
 #include "net/server.hpp"
 #include "open_store.hpp"
+#include "plugins/host.hpp"
+#include "plugins/registry.hpp"
 
 namespace {
 
@@ -65,6 +68,17 @@ int run(int argc, char** argv) {
         if (!ec && sig == SIGHUP) {
           log->info("signal {}: reloading", sig);
           if (running) running->reload();
+          if (running && running->plugins()) {
+            // The plugins get their re-read [plugins.<name>] tables; a bad file changes nothing.
+            try {
+              const auto again = gridmq::config::parse_command_line(argc, argv);
+              for (const auto& problem : running->plugins()->reload(again.config.plugins)) {
+                log->error("plugin reload: {}", problem);
+              }
+            } catch (const std::exception& e) {
+              log->error("plugin reload: {}; the running settings stay", e.what());
+            }
+          }
           signals.async_wait(on_signal);
           return;
         }
@@ -74,7 +88,25 @@ int run(int argc, char** argv) {
 
   auto store = gridmq::open_store(cfg, *log);
   if (!store) return 2;
+  // The hub -> meters table for plugins (meter_validation checks hub publishes against it).
+  std::shared_ptr<gridmq::auth::Bindings> bindings;
+  std::unique_ptr<gridmq::plugins::PluginHost> plugins;
+  try {
+    if (!cfg.auth.bindings_file.empty()) {
+      bindings = std::make_shared<gridmq::auth::Bindings>(cfg.auth.bindings_file);
+    }
+    gridmq::plugins::PluginHost::Options options;
+    options.store = store->store.get();
+    options.log = log.get();
+    options.bindings = bindings.get();
+    plugins = gridmq::plugins::PluginHost::create(gridmq::plugins::builtin_registry(), cfg.plugins,
+                                                  std::move(options));
+  } catch (const std::exception& e) {
+    std::cerr << "gridmq: " << e.what() << "\n";
+    return 2;
+  }
   gridmq::net::Server server(cfg, std::move(acl), log, store->store.get());
+  server.set_plugins(std::move(plugins));
   server.core().restore(store->snapshot, std::chrono::steady_clock::now());
   store->snapshot = {};
   try {

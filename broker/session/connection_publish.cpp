@@ -5,6 +5,7 @@
 
 #include "protocol/topic.hpp"
 #include "session/connection_handler.hpp"
+#include "session/publish_plugins.hpp"
 
 namespace gridmq::session {
 
@@ -74,22 +75,39 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
   }
 
   const bool allowed = core_.acl().allowed(auth::Access::kPublish, session_->client_id(), p.topic);
-  if (!allowed) {
-    core_.stats().publish_denied.fetch_add(1, std::memory_order_relaxed);
+  // Plugins (plugins/host.hpp) judge what the ACL allowed; without plugins this is one branch.
+  std::optional<plugins::PublishResult> plugged;
+  if (allowed && core_.plugins() != nullptr) {
+    const plugins::ClientInfo client{session_->client_id(), nullptr, version_,
+                                     peer_certificate_ != nullptr};
+    run_publish_plugins(*core_.plugins(), client, p, plugged.emplace());
+    for (auto& m : plugged->emit) {
+      core_.publish(core_.make_message(std::move(m.topic), std::move(m.payload), m.qos, m.retain,
+                                       {}, session_->key(), now),
+                    now);
+    }
+  }
+  const bool rejected = plugged && plugged->verdict == plugins::Verdict::kReject;
+  if (!allowed || rejected) {
+    if (!allowed) core_.stats().publish_denied.fetch_add(1, std::memory_order_relaxed);
     if (is_v5()) {
-      ack.reason = ReasonCode::kNotAuthorized;
+      ack.reason = rejected ? plugged->reason : ReasonCode::kNotAuthorized;
+      if (rejected) ack.props.reason_string = std::move(plugged->reason_string);
       if (p.qos > 0) send(ack);
       return;
     }
     // 3.1.1 has no way to say no: the message is dropped and the flow completes normally.
+  } else if (plugged && plugged->verdict == plugins::Verdict::kDrop) {
+    // A duplicate (for the plugin): acknowledged with success, not routed.
   } else {
     auto msg = core_.make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain,
                                   std::move(p.props), session_->key(), now);
+    PublishContext ctx;
+    if (plugged && !plugged->state.empty()) ctx.plugin_state = &plugged->state;
     if (p.qos == 0) {
-      core_.publish(msg, now);
+      core_.publish(msg, now, ctx);
       return;
     }
-    PublishContext ctx;
     ctx.keep_order = deferred_acks_ > 0;  // MQTT-4.6.0-2: acks in the order of the PUBLISHes
     if (p.qos == 2) {
       {
