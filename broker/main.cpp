@@ -9,8 +9,7 @@
 #include <functional>
 #include <iostream>
 
-#include "auth/acl.hpp"
-#include "auth/bindings.hpp"
+#include "auth/access_control.hpp"
 #include "auth/passwd_command.hpp"
 #include "config/load.hpp"
 #include "net/logging.hpp"
@@ -18,6 +17,31 @@
 #include "open_store.hpp"
 #include "plugins/host.hpp"
 #include "plugins/registry.hpp"
+
+namespace gridmq {
+namespace {
+
+/// Builds AccessControl from the [auth] and [identity] tables. Throws on a bad file or value.
+std::shared_ptr<auth::AccessControl> make_access_control(const config::BrokerConfig& cfg) {
+  auth::AccessControlOptions o;
+  const auto id_from = auth::parse_id_source(cfg.identity.id_from);
+  const auto role_from = auth::parse_role_source(cfg.identity.role_from);
+  if (!id_from || !role_from) throw std::runtime_error("[identity]: unknown id_from / role_from");
+  o.mapping.id_from = *id_from;
+  o.mapping.role_from = *role_from;
+  o.mapping.san_uri_prefix = cfg.identity.san_uri_prefix;
+  o.require_client_id_match = cfg.identity.require_client_id_match;
+  o.password_file = cfg.auth.password_file;
+  o.acl_policy_file = cfg.auth.acl_policy_file;
+  o.bindings_file = cfg.auth.bindings_file;
+  o.failed_auth_delay = std::chrono::milliseconds(cfg.auth.failed_auth_delay_ms);
+  auth::Acl acl =
+      cfg.auth.file.empty() ? auth::Acl::allow_all() : auth::Acl::load_file(cfg.auth.file);
+  return std::make_shared<auth::AccessControl>(std::move(o), std::move(acl));
+}
+
+}  // namespace
+}  // namespace gridmq
 
 namespace {
 
@@ -40,14 +64,15 @@ int run(int argc, char** argv) {
     return 2;
   }
 
-  gridmq::auth::Acl acl = gridmq::auth::Acl::allow_all();
-  if (!cfg.auth.file.empty()) {
-    try {
-      acl = gridmq::auth::Acl::load_file(cfg.auth.file);
-    } catch (const std::exception& e) {
-      std::cerr << "gridmq: " << e.what() << "\n";
-      return 2;
-    }
+  // Identity and authorization: the v1 acl_file (anonymous clients), the certificate mapping,
+  // the password file, the ACL policy and the bindings. Any bad file stops the start.
+  std::shared_ptr<gridmq::auth::AccessControl> access;
+  try {
+    gridmq::config::check_auth(cfg);
+    access = gridmq::make_access_control(cfg);
+  } catch (const std::exception& e) {
+    std::cerr << "gridmq: " << e.what() << "\n";
+    return 2;
   }
 
   std::error_code ec;
@@ -88,24 +113,21 @@ int run(int argc, char** argv) {
 
   auto store = gridmq::open_store(cfg, *log);
   if (!store) return 2;
-  // The hub -> meters table for plugins (meter_validation checks hub publishes against it).
-  std::shared_ptr<gridmq::auth::Bindings> bindings;
+  // Plugins: validated (a bad [plugins.<name>] table stops the start) and initialised with the
+  // store to restore their state from and the hub -> meters bindings.
   std::unique_ptr<gridmq::plugins::PluginHost> plugins;
   try {
-    if (!cfg.auth.bindings_file.empty()) {
-      bindings = std::make_shared<gridmq::auth::Bindings>(cfg.auth.bindings_file);
-    }
     gridmq::plugins::PluginHost::Options options;
     options.store = store->store.get();
     options.log = log.get();
-    options.bindings = bindings.get();
+    options.bindings = &access->bindings();
     plugins = gridmq::plugins::PluginHost::create(gridmq::plugins::builtin_registry(), cfg.plugins,
                                                   std::move(options));
   } catch (const std::exception& e) {
     std::cerr << "gridmq: " << e.what() << "\n";
     return 2;
   }
-  gridmq::net::Server server(cfg, std::move(acl), log, store->store.get());
+  gridmq::net::Server server(cfg, access, log, store->store.get());
   server.set_plugins(std::move(plugins));
   server.core().restore(store->snapshot, std::chrono::steady_clock::now());
   store->snapshot = {};

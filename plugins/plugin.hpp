@@ -78,7 +78,6 @@ struct ClientInfo {
   /// The authenticated principal (certificate or password), null for an anonymous client.
   const auth::Principal* principal = nullptr;
   protocol::Version version = protocol::Version::kV5;
-  bool tls = false;  // connected over a tls:// listener
 };
 
 struct ConnectEvent {

@@ -40,6 +40,9 @@ struct Listener {
   std::uint16_t port = 1883;              // 0 = pick a free port (tests); the chosen port is logged
   std::uint32_t max_connection_rate = 0;  // new connections per second admitted; 0 = unlimited
   ListenerTls tls;                        // used when scheme == "tls"
+  // [[listener]] auth: auto | anonymous | certificate | password | certificate_or_password;
+  // "auto" is resolved by effective_listener_auth() (config/load.hpp).
+  std::string auth = "auto";
   bool is_tls() const { return scheme == "tls"; }
   bool operator==(const Listener&) const = default;
 };
@@ -78,6 +81,7 @@ struct Acl {
   std::string acl_policy_file;                // [auth] acl_policy_file: "" = metering profile
   std::string bindings_file;                  // [auth] bindings_file: "" = no hub has meters
   std::uint32_t failed_auth_delay_ms = 1000;  // [auth] failed_auth_delay_ms: 0..10000
+  bool close_on_denied_publish = false;       // [auth] close_on_denied_publish (3.1.1 clients)
   bool operator==(const Acl&) const = default;
 };
 

@@ -88,6 +88,7 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
         }
         listener.tls = tls_template->tls;
         listener.max_connection_rate = tls_template->max_connection_rate;
+        listener.auth = tls_template->auth;
       }
       result.config.listeners.push_back(std::move(listener));
     }

@@ -29,6 +29,16 @@ BrokerConfig load_config_file(const std::string& path);
 /// scheme, host and port are set. Throws ConfigError.
 Listener parse_listen_url(std::string_view url);
 
+/// How `listener` authenticates clients: its auth key, or for "auto": a tls listener that
+/// requires client certificates -> "certificate", one that does not ->
+/// "certificate_or_password"; a tcp listener on a loopback address (127.0.0.0/8, ::1,
+/// localhost) -> "anonymous", on any other address -> "password".
+std::string effective_listener_auth(const Listener& listener);
+
+/// Startup checks across tables: a listener that takes passwords needs [auth] password_file.
+/// Throws ConfigError naming the listener.
+void check_auth(const BrokerConfig& config);
+
 /// The version --version prints ("gridmq 0.1.0").
 inline constexpr const char* kVersion = "0.1.0";
 

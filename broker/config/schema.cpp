@@ -53,6 +53,8 @@ constexpr KeySpec kKeys[] = {
      [](const Value& v, BrokerConfig& c) {
        c.listeners.back().max_connection_rate = v.integer_as<std::uint32_t>(0, kU32);
      }},
+    {"listener.auth",
+     [](const Value& v, BrokerConfig& c) { c.listeners.back().auth = v.choice(kListenerAuth); }},
     {"listener.cert_file",
      [](const Value& v, BrokerConfig& c) { c.listeners.back().tls.cert_file = v.string(); }},
     {"listener.key_file",
@@ -159,6 +161,8 @@ constexpr KeySpec kKeys[] = {
      [](const Value& v, BrokerConfig& c) {
        c.auth.failed_auth_delay_ms = v.integer_as<std::uint32_t>(0, kMaxFailedAuthDelayMs);
      }},
+    {"auth.close_on_denied_publish",
+     [](const Value& v, BrokerConfig& c) { c.auth.close_on_denied_publish = v.boolean(); }},
     {"identity.id_from",
      [](const Value& v, BrokerConfig& c) { c.identity.id_from = v.choice(kIdSources); }},
     {"identity.role_from",
@@ -198,6 +202,9 @@ void check_listener(const Listener& listener, const Where& where) {
     fail_at(Where{where.origin, where.line, name}, name + " " + problem);
   };
   if (!listener.is_tls()) {
+    if (listener.auth == "certificate" || listener.auth == "certificate_or_password") {
+      fail_key("auth", "= \"" + listener.auth + "\" needs a tls:// listener (client certificates)");
+    }
     const std::string_view key = first_tls_key_set(listener.tls);
     if (!key.empty()) {
       fail_key(key, "applies to tls:// listeners only, and this one is " + listener.scheme + "://" +
@@ -218,6 +225,34 @@ void check_listener(const Listener& listener, const Where& where) {
   }
   if (!listener.tls.crl_file.empty() && listener.tls.ca_file.empty()) {
     fail_key("crl_file", "needs ca_file (the CRL is checked against client certificates)");
+  }
+}
+
+namespace {
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+}  // namespace
+
+std::string effective_listener_auth(const Listener& listener) {
+  if (listener.auth != "auto") return listener.auth;
+  if (listener.is_tls()) {
+    return listener.tls.require_client_cert ? "certificate" : "certificate_or_password";
+  }
+  return is_loopback(listener.host) ? "anonymous" : "password";
+}
+
+void check_auth(const BrokerConfig& config) {
+  for (const Listener& l : config.listeners) {
+    const std::string auth = effective_listener_auth(l);
+    if ((auth == "password" || auth == "certificate_or_password") &&
+        config.auth.password_file.empty()) {
+      throw ConfigError("listener " + l.scheme + "://" + l.host + ":" + std::to_string(l.port) +
+                        " takes password logins (auth = \"" + auth + "\"" +
+                        (l.auth == "auto" ? ", the default for it" : "") +
+                        ") but [auth] password_file is not set; set password_file, or set the "
+                        "listener's auth (e.g. \"anonymous\" or \"certificate\")");
+    }
   }
 }
 

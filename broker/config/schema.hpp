@@ -17,6 +17,8 @@ inline constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug",
                                                                "warn",  "error", "off"};
 
 inline constexpr std::array<std::string_view, 2> kTlsVersions = {"1.2", "1.3"};
+inline constexpr std::array<std::string_view, 5> kListenerAuth = {
+    "auto", "anonymous", "certificate", "password", "certificate_or_password"};
 
 /// The table that may appear more than once ([[listener]]); its keys apply to the listener being
 /// read, which is config.listeners.back().

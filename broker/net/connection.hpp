@@ -42,6 +42,9 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
   /// construction.
   virtual void start();
 
+  /// How the listener authenticates clients; before start().
+  void set_authentication(auth::Authentication a) { handler_.set_authentication(a); }
+
   /// When the next timeout is due (checked by the worker's sweep): the handler's, or the TLS
   /// handshake's while it runs.
   virtual std::chrono::steady_clock::time_point deadline() const { return handler_.deadline(); }

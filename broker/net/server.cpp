@@ -7,6 +7,7 @@
 #include <future>
 #include <stdexcept>
 
+#include "config/load.hpp"
 #include "net/connection.hpp"
 #include "net/tls_connection.hpp"
 #include "net/tls_context.hpp"
@@ -23,9 +24,18 @@ constexpr auto kCrlCheckInterval = std::chrono::seconds(2);
 
 Server::Server(const config::BrokerConfig& cfg, auth::Acl acl, std::shared_ptr<spdlog::logger> log,
                storage::Store* store)
+    : Server(cfg, std::make_shared<auth::AccessControl>(std::move(acl)), std::move(log), store) {}
+
+Server::Server(const config::BrokerConfig& cfg, std::shared_ptr<auth::AccessControl> access,
+               std::shared_ptr<spdlog::logger> log, storage::Store* store)
     : cfg_(cfg),
       log_(std::move(log)),
-      core_(std::make_unique<session::BrokerCore>(cfg, std::move(acl), store)) {
+      core_(std::make_unique<session::BrokerCore>(cfg, std::move(access), store)) {
+  for (const auto& l : cfg.listeners) {
+    const auto a = auth::parse_authentication(config::effective_listener_auth(l));
+    if (!a) throw std::runtime_error("listener " + l.host + ": unknown auth '" + l.auth + "'");
+    auth_.push_back(*a);
+  }
   unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i));
 }
@@ -64,7 +74,8 @@ void Server::start() {
   for (auto& w : workers_) w->start();
   for (std::size_t i = 0; i < acceptors_.size(); ++i) {
     const auto& l = cfg_.listeners[i];
-    log_->info("listening on {}://{}:{}", l.scheme, l.host, acceptors_[i].local_endpoint().port());
+    log_->info("listening on {}://{}:{} (auth {})", l.scheme, l.host,
+               acceptors_[i].local_endpoint().port(), auth::authentication_name(auth_[i]));
     accept(i);
   }
   schedule_tick();
@@ -114,6 +125,7 @@ void Server::accept(std::size_t listener) {
             } else {
               c = std::make_shared<Connection>(worker, std::move(sock), *core_, *log_);
             }
+            c->set_authentication(auth_[listener]);
             c->start();
           });
         }
@@ -126,17 +138,24 @@ void Server::reload() {
   asio::post(control_, [this] {
     if (stopped_) return;
     reload_crls(true);
+    log_reload(core_->access().reload());
   });
 }
 
+void Server::log_reload(const auth::AccessControl::ReloadReport& report) {
+  for (const auto& r : report.reloaded) log_->info("reloaded {}", r);
+  for (const auto& e : report.errors) log_->error("reload failed: {}", e);
+}
+
 void Server::schedule_crl_check() {
-  bool any = false;
+  bool any = !cfg_.auth.bindings_file.empty();
   for (const auto& t : tls_) any = any || (t && t->has_crl());
   if (!any) return;
   crl_timer_.expires_after(kCrlCheckInterval);
   crl_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     reload_crls(false);
+    log_reload(core_->access().reload_changed());
     schedule_crl_check();
   });
 }
@@ -207,6 +226,7 @@ void Server::stop() {
   while (connection_count() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  core_->access().stop();  // logins still being checked are answered (refused) now
   core_->flush_wills(Clock::now());
   for (auto& w : workers_) {
     w->context().stop();

@@ -30,6 +30,9 @@ class Server {
   /// `store` (may be null: memory only) must outlive the server.
   Server(const config::BrokerConfig& cfg, auth::Acl acl, std::shared_ptr<spdlog::logger> log,
          storage::Store* store = nullptr);
+  /// With identity and authorization built from the config (main.cpp).
+  Server(const config::BrokerConfig& cfg, std::shared_ptr<auth::AccessControl> access,
+         std::shared_ptr<spdlog::logger> log, storage::Store* store = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -41,8 +44,8 @@ class Server {
   void stop();
 
   /// Reloads what can change at run time: each tls:// listener's crl_file (clients whose
-  /// certificate is now revoked are disconnected). Called on SIGHUP; any thread; returns at once
-  /// (the work runs on the control thread).
+  /// certificate is now revoked are disconnected), and the ACL policy, bindings and password
+  /// files. Called on SIGHUP; any thread; returns at once (the work runs on the control thread).
   void reload();
 
   /// The ports actually bound, in listener order (useful with port 0).
@@ -56,9 +59,11 @@ class Server {
 
  private:
   void accept(std::size_t listener);
-  /// Checks the CRL files every few seconds (modification time); control thread.
+  /// Checks the CRL files and the bindings file every few seconds (modification time); control
+  /// thread.
   void schedule_crl_check();
   void reload_crls(bool force);
+  void log_reload(const auth::AccessControl::ReloadReport& report);
   void schedule_tick();
   std::size_t connection_count();
 
@@ -70,6 +75,7 @@ class Server {
   std::vector<boost::asio::ip::tcp::acceptor> acceptors_;
   std::vector<std::shared_ptr<TlsContext>> tls_;  // per listener; null for tcp://
   std::vector<AdmissionLimiter> admission_;       // per listener; control thread
+  std::vector<auth::Authentication> auth_;        // per listener
   boost::asio::steady_timer crl_timer_{control_};
   boost::asio::steady_timer tick_timer_{control_};
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -248,9 +248,9 @@ void TlsConnection::on_revocation_list_changed(const TlsContext& changed) {
   if (&changed != tls_.get() || closed_ || handshaking_) return;
   X509* cert = SSL_get0_peer_certificate(ssl_);
   if (cert == nullptr || !tls_->is_revoked(cert)) return;
-  const auto* info = handler_.peer_certificate();
+  const auth::CertificateInfo info = certificate_info(cert);
   log_.info("client '{}' ({} on {}) disconnected: its certificate (serial {}) is revoked",
-            handler_.client_id(), peer(), tls_->name(), info ? info->serial_hex : std::string("?"));
+            handler_.client_id(), peer(), tls_->name(), info.serial_hex);
   handler_.on_kick(protocol::ReasonCode::kAdministrativeAction, Clock::now());
   flush();
 }

@@ -10,8 +10,12 @@
 namespace gridmq::session {
 
 BrokerCore::BrokerCore(const config::BrokerConfig& cfg, auth::Acl acl, storage::Store* store)
+    : BrokerCore(cfg, std::make_shared<auth::AccessControl>(std::move(acl)), store) {}
+
+BrokerCore::BrokerCore(const config::BrokerConfig& cfg, std::shared_ptr<auth::AccessControl> access,
+                       storage::Store* store)
     : cfg_(cfg),
-      acl_(std::move(acl)),
+      access_(std::move(access)),
       store_(store),
       wall_offset_(std::chrono::system_clock::now().time_since_epoch() -
                    std::chrono::duration_cast<std::chrono::system_clock::duration>(

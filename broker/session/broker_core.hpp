@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "auth/access_control.hpp"
 #include "auth/acl.hpp"
 #include "config/broker_config.hpp"
 #include "routing/retained_store.hpp"
@@ -61,14 +62,21 @@ struct PublishOutcome {
 
 class BrokerCore {
  public:
-  /// `store` may be null (memory only: unit tests); it must outlive the core.
+  /// `store` may be null (memory only: unit tests); it must outlive the core. `acl` decides for
+  /// anonymous clients; principals get the built-in metering profile (no files, no passwords).
   BrokerCore(const config::BrokerConfig& cfg, auth::Acl acl, storage::Store* store = nullptr);
+  /// As above with identity and authorization loaded from the config (main.cpp builds `access`).
+  BrokerCore(const config::BrokerConfig& cfg, std::shared_ptr<auth::AccessControl> access,
+             storage::Store* store = nullptr);
   ~BrokerCore();
   BrokerCore(const BrokerCore&) = delete;
   BrokerCore& operator=(const BrokerCore&) = delete;
 
   const config::BrokerConfig& config() const { return cfg_; }
-  const auth::Acl& acl() const { return acl_; }
+  /// The v1 ACL (anonymous clients).
+  const auth::Acl& acl() const { return access_->anonymous_acl(); }
+  /// Identity and authorization: certificate mapping, passwords, the ACL for every request.
+  auth::AccessControl& access() const { return *access_; }
   CoreStats& stats() { return stats_; }
   /// The enabled plugins (owned by the server), or null when none is enabled. Set before start.
   plugins::PluginHost* plugins() const { return plugins_; }
@@ -163,7 +171,7 @@ class BrokerCore {
   void publish_will(PendingWill w, Clock::time_point now);
 
   const config::BrokerConfig cfg_;
-  const auth::Acl acl_;
+  const std::shared_ptr<auth::AccessControl> access_;
   storage::Store* const store_;
   plugins::PluginHost* plugins_ = nullptr;
   /// Wall clock minus steady clock at construction: durable times are wall-clock.

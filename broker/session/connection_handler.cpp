@@ -14,7 +14,9 @@ using protocol::Version;
 
 namespace {
 constexpr auto kFarFuture = Clock::time_point::max();
-}
+// Bytes a client may send after a CONNECT that waits for its password check; more closes it.
+constexpr std::size_t kMaxHeldBytes = 256 * 1024;
+}  // namespace
 
 ConnectionHandler::ConnectionHandler(BrokerCore& core, Peer& self, Clock::time_point now)
     : core_(core),
@@ -22,6 +24,15 @@ ConnectionHandler::ConnectionHandler(BrokerCore& core, Peer& self, Clock::time_p
       deadline_(now + std::chrono::milliseconds(core.config().mqtt.connect_timeout_ms)) {}
 
 ConnectionHandler::~ConnectionHandler() = default;
+
+void ConnectionHandler::set_peer_certificate(auth::CertificateInfo cert) {
+  if (!identity_) identity_ = std::make_unique<Identity>();
+  identity_->certificate = std::make_unique<auth::CertificateInfo>(std::move(cert));
+}
+
+const auth::CertificateInfo* ConnectionHandler::peer_certificate() const {
+  return identity_ ? identity_->certificate.get() : nullptr;
+}
 
 const std::string& ConnectionHandler::client_id() const {
   static const std::string kNone;
@@ -39,6 +50,15 @@ void ConnectionHandler::touch(Clock::time_point now) {
 void ConnectionHandler::on_packet(protocol::Bytes packet, Clock::time_point now) {
   if (closing_) return;
   if (!session_) {
+    if (identity_ && identity_->pending) {  // CONNECT waits for its password check
+      auto& held = identity_->pending->held;
+      if (held.size() + packet.size() > kMaxHeldBytes) {
+        closing_ = true;
+        return;
+      }
+      held.append(reinterpret_cast<const char*>(packet.data()), packet.size());
+      return;
+    }
     if (packet.empty() || (packet[0] >> 4) != static_cast<int>(protocol::PacketType::kConnect)) {
       closing_ = true;  // MQTT-3.1.0-1: the first packet must be CONNECT; close, say nothing
       return;
@@ -107,6 +127,7 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
   protocol::Connect& c = *decoded;
   version_ = c.version;
   const bool v5 = is_v5();
+  if (!authenticate(c, packet, now)) return;
 
   // Client identifier (MQTT-3.1.3-5..9).
   bool assigned = false;
@@ -158,7 +179,9 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
       refuse_connect(version_, ReasonCode::kRetainNotSupported, "retain not available");
       return;
     }
-    if (!core_.acl().allowed(auth::Access::kPublish, c.client_id, c.will->topic)) {
+    const auth::Principal* who =
+        identity_ && identity_->principal ? &*identity_->principal : nullptr;
+    if (!core_.access().allowed(auth::Access::kPublish, who, c.client_id, c.will->topic)) {
       refuse_connect(version_, ReasonCode::kNotAuthorized, "will topic not authorized");
       return;
     }
@@ -200,6 +223,89 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
   touch(now);
   if (attached.present) resend_inflight(now);
   drain(now);
+}
+
+bool ConnectionHandler::authenticate(protocol::Connect& c, protocol::Bytes packet,
+                                     Clock::time_point now) {
+  using auth::Authentication;
+  auto& access = core_.access();
+  if (identity_ && identity_->pending && identity_->pending->verified) return true;  // resumed
+  if (authentication_ == Authentication::kAnonymous) {
+    if (identity_) identity_->certificate.reset();  // not used here
+    return true;
+  }
+  if (authentication_ != Authentication::kPassword && identity_ && identity_->certificate) {
+    const auth::MappingResult mapped = access.cert_mapping().map(*identity_->certificate);
+    identity_->certificate.reset();
+    if (!mapped.ok()) {
+      refuse_connect(version_, ReasonCode::kNotAuthorized,
+                     "the client certificate gives no principal: " + mapped.detail);
+      return false;
+    }
+    const auto check = auth::check_client_id(*mapped.principal, c.client_id,
+                                             access.require_client_id_match(), version_);
+    if (!check.accepted) {
+      refuse_connect(
+          version_, ReasonCode::kClientIdentifierNotValid,
+          "the client identifier must be the certificate's id '" + mapped.principal->id + "'");
+      return false;
+    }
+    identity_->principal = *mapped.principal;
+    return true;
+  }
+  if (authentication_ == Authentication::kCertificate) {
+    refuse_connect(version_, ReasonCode::kNotAuthorized, "a client certificate is required");
+    return false;
+  }
+  // Password login: PBKDF2 runs on the verifier thread, the CONNECT resumes on this worker.
+  if (!c.username || !c.password) {
+    refuse_connect(version_, ReasonCode::kNotAuthorized, "user name and password required");
+    return false;
+  }
+  if (!identity_) identity_ = std::make_unique<Identity>();
+  identity_->certificate.reset();
+  identity_->pending = std::make_unique<PendingConnect>();
+  identity_->pending->connect.assign(packet.begin(), packet.end());
+  const bool queued = access.verify_password(
+      *c.username, *c.password,
+      [peer = self_.shared_peer(), this](std::optional<auth::Principal> who) {
+        peer->run_on_worker([this, who = std::move(who)]() mutable {
+          resume_connect(std::move(who), Clock::now());
+        });
+      });
+  if (!queued) {
+    identity_->pending.reset();
+    refuse_connect(version_, ReasonCode::kServerBusy, "too many logins waiting");
+    return false;
+  }
+  // The check and the delay of a failure count on top of the connect timeout.
+  deadline_ = now + std::chrono::milliseconds(core_.config().mqtt.connect_timeout_ms) +
+              access.options().failed_auth_delay;
+  return false;
+}
+
+void ConnectionHandler::resume_connect(std::optional<auth::Principal> who, Clock::time_point now) {
+  if (closing_ || session_ || !identity_ || !identity_->pending) return;
+  if (!who) {
+    identity_->pending.reset();
+    refuse_connect(version_, ReasonCode::kBadUserNameOrPassword, "bad user name or password");
+    return;
+  }
+  identity_->principal = std::move(*who);
+  identity_->pending->verified = true;
+  const std::vector<std::uint8_t> connect = std::move(identity_->pending->connect);
+  handle_connect(protocol::Bytes(connect.data(), connect.size()), now);
+  const std::string held = std::move(identity_->pending->held);
+  identity_->pending.reset();
+  // Packets the client sent before its CONNACK, in order.
+  protocol::Bytes rest(reinterpret_cast<const std::uint8_t*>(held.data()), held.size());
+  while (!rest.empty() && session_ && !closing_) {
+    auto header = protocol::parse_fixed_header(rest);
+    if (!header || !*header || (*header)->total_length() > rest.size()) break;
+    const std::size_t n = (*header)->total_length();
+    on_packet(rest.first(n), now);
+    rest = rest.subspan(n);
+  }
 }
 
 void ConnectionHandler::handle_disconnect(const protocol::Disconnect& d, Clock::time_point now) {

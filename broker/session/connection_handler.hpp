@@ -12,7 +12,9 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "auth/access_control.hpp"
 #include "auth/principal.hpp"
 #include "protocol/codec.hpp"
 #include "session/broker_core.hpp"
@@ -58,11 +60,19 @@ class ConnectionHandler {
   void set_unsent_bytes(std::size_t n) { unsent_bytes_ = n; }
 
   /// The network layer's report of a verified client certificate (mTLS listeners), given before
-  /// the first packet. Kept for CONNECT, where the identity issue maps it to a principal.
-  void set_peer_certificate(auth::CertificateInfo cert) {
-    peer_certificate_ = std::make_unique<auth::CertificateInfo>(std::move(cert));
+  /// the first packet. CONNECT maps it to a principal and then drops it.
+  void set_peer_certificate(auth::CertificateInfo cert);
+  /// The certificate set above, until CONNECT was handled; null without one.
+  const auth::CertificateInfo* peer_certificate() const;
+  /// How this connection's listener authenticates clients (default: anonymous). Set by the
+  /// network layer before the first packet.
+  void set_authentication(auth::Authentication a) { authentication_ = a; }
+
+  /// Who the client is: set when CONNECT is accepted on a listener that authenticates (a mapped
+  /// client certificate, or a password-file user); null before that and for anonymous clients.
+  const auth::Principal* principal() const {
+    return session_ && identity_ && identity_->principal ? &*identity_->principal : nullptr;
   }
-  const auth::CertificateInfo* peer_certificate() const { return peer_certificate_.get(); }
 
   bool connected() const { return session_ != nullptr; }
   BrokerCore& core() { return core_; }
@@ -71,6 +81,12 @@ class ConnectionHandler {
 
  private:
   void handle_connect(protocol::Bytes packet, Clock::time_point now);
+  /// The identity part of CONNECT (listener authentication, certificate mapping, client-id
+  /// rule, password check). @return false if the CONNECT was refused or waits for a password
+  /// check (resume_connect continues it).
+  bool authenticate(protocol::Connect& c, protocol::Bytes packet, Clock::time_point now);
+  /// The verifier's answer for a CONNECT that waited for its password check (worker thread).
+  void resume_connect(std::optional<auth::Principal> who, Clock::time_point now);
   void handle_publish(protocol::Publish& p, Clock::time_point now);
   void handle_pub_response(const protocol::PubResponse& r, Clock::time_point now);
   void handle_subscribe(const protocol::Subscribe& s, Clock::time_point now);
@@ -98,10 +114,23 @@ class ConnectionHandler {
   std::string out_;
   Clock::time_point deadline_;
   std::size_t unsent_bytes_ = 0;
-  SessionPtr session_;                                       // after CONNECT
-  std::unique_ptr<protocol::Will> will_;                     // heap: most connections have none
-  std::unique_ptr<auth::CertificateInfo> peer_certificate_;  // mTLS only
-  std::chrono::milliseconds keepalive_timeout_{0};           // 0 = none
+  SessionPtr session_;                    // after CONNECT
+  std::unique_ptr<protocol::Will> will_;  // heap: most connections have none
+  /// A CONNECT waiting for its password check: the packet (decoded again once the check
+  /// succeeds) and the packets the client sent after it meanwhile (replayed after CONNACK).
+  struct PendingConnect {
+    std::vector<std::uint8_t> connect;
+    std::string held;
+    bool verified = false;
+  };
+  /// Only for connections with a certificate or a login (an anonymous TCP client has none).
+  struct Identity {
+    std::unique_ptr<auth::CertificateInfo> certificate;  // until CONNECT
+    std::optional<auth::Principal> principal;
+    std::unique_ptr<PendingConnect> pending;
+  };
+  std::unique_ptr<Identity> identity_;
+  std::chrono::milliseconds keepalive_timeout_{0};  // 0 = none
   // Topic aliases, allocated on first use (idle connections pay 16 bytes, not 112).
   std::unique_ptr<std::unordered_map<std::uint16_t, std::string>> inbound_aliases_;
   std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> outbound_aliases_;
@@ -113,6 +142,7 @@ class ConnectionHandler {
   std::uint16_t deferred_acks_ = 0;    // PUBACK/PUBREC waiting for their commit
   std::uint16_t pending_subacks_ = 0;  // SUBACKs waiting for the session record's commit
   protocol::Version version_ = protocol::Version::kV5;
+  auth::Authentication authentication_ = auth::Authentication::kAnonymous;
   bool closing_ = false;
   bool ended_ = false;
 };

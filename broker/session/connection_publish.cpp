@@ -74,12 +74,12 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     return;
   }
 
-  const bool allowed = core_.acl().allowed(auth::Access::kPublish, session_->client_id(), p.topic);
+  const bool allowed =
+      core_.access().allowed(auth::Access::kPublish, principal(), session_->client_id(), p.topic);
   // Plugins (plugins/host.hpp) judge what the ACL allowed; without plugins this is one branch.
   std::optional<plugins::PublishResult> plugged;
   if (allowed && core_.plugins() != nullptr) {
-    const plugins::ClientInfo client{session_->client_id(), nullptr, version_,
-                                     peer_certificate_ != nullptr};
+    const plugins::ClientInfo client{session_->client_id(), principal(), version_};
     run_publish_plugins(*core_.plugins(), client, p, plugged.emplace());
     for (auto& m : plugged->emit) {
       core_.publish(core_.make_message(std::move(m.topic), std::move(m.payload), m.qos, m.retain,
@@ -96,7 +96,12 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
       if (p.qos > 0) send(ack);
       return;
     }
-    // 3.1.1 has no way to say no: the message is dropped and the flow completes normally.
+    // 3.1.1 has no way to say no: the message is dropped and the flow completes normally, or
+    // (ACL only) the connection closes ([auth] close_on_denied_publish).
+    if (!allowed && core_.config().auth.close_on_denied_publish) {
+      closing_ = true;
+      return;
+    }
   } else if (plugged && plugged->verdict == plugins::Verdict::kDrop) {
     // A duplicate (for the plugin): acknowledged with success, not routed.
   } else {
@@ -279,7 +284,8 @@ void ConnectionHandler::handle_subscribe(const protocol::Subscribe& s, Clock::ti
       rc = ReasonCode::kSharedSubscriptionsNotSupported;
     } else if (!cfg.wildcard_subscriptions && protocol::has_wildcard(e.filter)) {
       rc = ReasonCode::kWildcardSubscriptionsNotSupported;
-    } else if (!core_.acl().allowed(auth::Access::kSubscribe, session_->client_id(), e.filter)) {
+    } else if (!core_.access().allowed(auth::Access::kSubscribe, principal(), session_->client_id(),
+                                       e.filter)) {
       rc = ReasonCode::kNotAuthorized;
     } else {
       auto granted = e;

@@ -122,9 +122,11 @@ class TlsClient:
 
 
 class TlsCase(unittest.TestCase):
-    """One certificate set and one broker (tcp + tls listeners) per class."""
+    """One certificate set and one broker (tcp + tls listeners) per class. These cases test the TLS
+    transport, with any client id and topic: the listener is anonymous after the handshake (identity
+    and ACLs are tested in test_identity*.py)."""
 
-    listener_extra = {}
+    listener_extra = {"auth": "anonymous"}
 
     @classmethod
     def setUpClass(cls):
@@ -374,7 +376,7 @@ class Clients(TlsCase):
 
 
 class Tls13Only(TlsCase):
-    listener_extra = {"min_tls_version": "1.3"}
+    listener_extra = {"auth": "anonymous", "min_tls_version": "1.3"}
 
     def test_tls_1_2_client_is_refused(self):
         self.assert_refused("MTR0000001", max_version=ssl.TLSVersion.TLSv1_2)
@@ -436,7 +438,7 @@ class Revocation(TlsCase):
 
 
 class Limits(TlsCase):
-    listener_extra = {"max_connection_rate": 5, "handshake_timeout_ms": 300}
+    listener_extra = {"auth": "anonymous", "max_connection_rate": 5, "handshake_timeout_ms": 300}
 
     def test_max_connection_rate_refuses_excess_connections(self):
         """A burst of 30 connections within well under a second: about 5 are admitted (the bucket's
