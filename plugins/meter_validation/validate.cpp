@@ -419,7 +419,8 @@ StateResult apply_state(const Settings& s, const Checked& c, MeterState& state) 
       r.detail = "register_decrease: " + smp.key + " went from " + std::to_string(prev->value) +
                  " to " + std::to_string(smp.value) + " (rollover, reset or meter exchange)";
     } else {
-      const double hours = static_cast<double>(smp.ts_ms - prev->ts_ms) / 3.6e6;
+      // One second more than the interval: timestamps are often whole seconds.
+      const double hours = static_cast<double>(smp.ts_ms - prev->ts_ms + 1000) / 3.6e6;
       const double limit = s.max_power_w * hours + static_cast<double>(smp.resolution);
       const auto delta = static_cast<double>(smp.value - prev->value);
       if (delta > limit && r.action != Action::kQuarantine) {

@@ -332,10 +332,11 @@ TEST_F(Rules, ANewBootRestartsSeqAndRegistersWithoutAFlag) {
 }
 
 TEST_F(Rules, IntervalEnergyAbovePmaxIsQuarantined) {
-  // 43.5 kW for 15 min is at most 10875 Wh.
+  // 43.5 kW for 15 min (plus one second of timestamp resolution) is 10887.08 Wh, plus 1 Wh of
+  // register resolution.
   run(reading(kMeter, 1, ts_at(-1800), 1'000'000));
-  EXPECT_EQ(run(reading(kMeter, 2, ts_at(-900), 1'010'875)).action, Action::kAccept);
-  const auto r = run(reading(kMeter, 3, ts_at(0), 1'010'875 + 10'877));
+  EXPECT_EQ(run(reading(kMeter, 2, ts_at(-900), 1'010'888)).action, Action::kAccept);
+  const auto r = run(reading(kMeter, 3, ts_at(0), 1'010'888 + 10'889));
   EXPECT_EQ(r.action, Action::kQuarantine);
   EXPECT_EQ(r.reason, Reason::kImplausible);
   EXPECT_NE(r.detail.find("1-0:1.8.0"), std::string::npos);
