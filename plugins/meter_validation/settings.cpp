@@ -108,8 +108,11 @@ Settings read_settings(const config::PluginSection& section) {
       s.other.clear();
       for (const auto& t : v.string_array()) s.other.push_back(pattern_or_fail(v, t, false));
     } else if (key == "unauthenticated") {
-      static constexpr std::string_view kChoices[] = {"reject", "client_id"};
-      s.client_id_as_meter = v.choice(kChoices) == "client_id";
+      static constexpr std::string_view kChoices[] = {"reject", "client_id", "topic"};
+      const std::string choice = v.choice(kChoices);
+      s.unauthenticated = choice == "reject"      ? Settings::Anonymous::kReject
+                          : choice == "client_id" ? Settings::Anonymous::kClientId
+                                                  : Settings::Anonymous::kTopic;
     } else if (key == "tenants") {
       s.tenants = v.string_array();
     } else if (key == "principal_tenants") {

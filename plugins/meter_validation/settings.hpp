@@ -28,10 +28,14 @@ struct KindSettings {
 };
 
 struct Settings {
-  std::string scope = "mtr/v1/";     // topics under this prefix are checked; others pass untouched
-  TopicPattern uplink;               // "mtr/v1/{tenant}/{meter}/up/{kind}"
-  std::vector<TopicPattern> other;   // state, cmd/ack: identity and size checks only
-  bool client_id_as_meter = false;   // unauthenticated = "client_id"
+  std::string scope = "mtr/v1/";    // topics under this prefix are checked; others pass untouched
+  TopicPattern uplink;              // "mtr/v1/{tenant}/{meter}/up/{kind}"
+  std::vector<TopicPattern> other;  // state, cmd/ack: identity and size checks only
+  /// unauthenticated = "reject" | "client_id" | "topic": what stands for a client without a
+  /// principal (anonymous listener): nothing (reject), its client id as a meter id, or the topic's
+  /// meter (no identity check at all: benchmarks and trusted plain listeners only).
+  enum class Anonymous : std::uint8_t { kReject, kClientId, kTopic };
+  Anonymous unauthenticated = Anonymous::kReject;
   std::vector<std::string> tenants;  // allowed for everyone ([] = any)
   std::unordered_map<std::string, std::vector<std::string>> principal_tenants;
   std::uint32_t max_payload_bytes = 16384;

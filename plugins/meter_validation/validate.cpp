@@ -50,8 +50,12 @@ void quarantine(Checked& c, Reason r, std::string detail) {
 bool check_identity(const Settings& s, const Input& in, Checked& c) {
   auth::Principal fallback;
   const auth::Principal* p = in.principal;
-  if (p == nullptr && s.client_id_as_meter && !in.client_id.empty()) {
+  if (p == nullptr && s.unauthenticated == Settings::Anonymous::kClientId &&
+      !in.client_id.empty()) {
     fallback = auth::Principal{std::string(in.client_id), auth::Role::kMeter};
+    p = &fallback;
+  } else if (p == nullptr && s.unauthenticated == Settings::Anonymous::kTopic) {
+    fallback = auth::Principal{c.meter, auth::Role::kMeter};
     p = &fallback;
   }
   if (p == nullptr)

@@ -113,7 +113,7 @@ TEST(PluginConfig, ConfigurableRules) {
   EXPECT_EQ(s.ts_action, meter_validation::OnFail::kQuarantine);
   EXPECT_EQ(s.decrease_action, meter_validation::OnFail::kQuarantine);
   EXPECT_DOUBLE_EQ(s.max_power_w, 11000.5);
-  EXPECT_TRUE(s.client_id_as_meter);
+  EXPECT_EQ(s.unauthenticated, meter_validation::Settings::Anonymous::kClientId);
   EXPECT_TRUE(s.tenant_allowed("HUB01", "t2"));
   EXPECT_FALSE(s.tenant_allowed("other", "t2"));
   EXPECT_TRUE(s.kinds[static_cast<std::size_t>(meter_validation::Kind::kInst)].persist);
