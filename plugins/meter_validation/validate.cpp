@@ -4,13 +4,13 @@
 #include <cmath>
 
 #include "auth/bindings.hpp"
+#include "plugins/meter_validation/json_scan.hpp"
 #include "plugins/meter_validation/obis.hpp"
 #include "plugins/meter_validation/timestamp.hpp"
 
 namespace gridmq::plugins::meter_validation {
 namespace {
 
-using json = nlohmann::json;
 using protocol::ReasonCode;
 
 constexpr std::string_view kEventTypes[] = {"voltage_sag", "voltage_swell",  "freq_dev",
@@ -81,39 +81,35 @@ bool check_identity(const Settings& s, const Input& in, Checked& c) {
   return true;
 }
 
-// A non-negative integer field.
-bool unsigned_field(const json& j, const char* name, std::uint64_t& out) {
-  auto it = j.find(name);
-  if (it == j.end()) return false;
-  if (it->is_number_unsigned()) {
-    out = it->get<std::uint64_t>();
-    return true;
-  }
-  if (it->is_number_integer() && it->get<std::int64_t>() >= 0) {
-    out = static_cast<std::uint64_t>(it->get<std::int64_t>());
-    return true;
-  }
-  return false;
+using Json = JsonScan;
+constexpr std::uint32_t kNone = JsonScan::kNone;
+
+// A non-negative integer member.
+bool unsigned_field(const Json& j, std::uint32_t obj, std::string_view name, std::uint64_t& out) {
+  return j.uint64(j.find(obj, name), out);
 }
 
-bool check_ts(const Settings& s, const Input& in, Checked& c, const json& value, const char* what,
-              std::int64_t& ts_ms) {
-  if (!value.is_string())
+bool check_ts(const Settings& s, const Input& in, Checked& c, const Json& j, std::uint32_t value,
+              const char* what, std::int64_t& ts_ms) {
+  if (!j.is_string(value))
     return fail(c, Reason::kTsInvalid, std::string(what) + " is not a string");
-  const auto& text = value.get_ref<const std::string&>();
+  std::string scratch;
+  const std::string_view text = j.str(value, scratch);
   const auto ms = parse_rfc3339_ms(text);
-  if (!ms)
-    return fail(c, Reason::kTsInvalid, std::string(what) + " '" + text + "' is not RFC 3339");
+  if (!ms) {
+    return fail(c, Reason::kTsInvalid,
+                std::string(what) + " '" + std::string(text) + "' is not RFC 3339");
+  }
   ts_ms = *ms;
   Reason r = Reason::kAccepted;
   std::string detail;
   if (*ms > in.now_ms + s.max_clock_skew_ms) {
     r = Reason::kTsFuture;
-    detail = std::string(what) + " " + text + " is more than " +
+    detail = std::string(what) + " " + std::string(text) + " is more than " +
              std::to_string(s.max_clock_skew_ms / 1000) + " s ahead of the broker clock";
   } else if (*ms < in.now_ms - s.backfill_window_ms) {
     r = Reason::kTsTooOld;
-    detail = std::string(what) + " " + text + " is older than the backfill window (" +
+    detail = std::string(what) + " " + std::string(text) + " is older than the backfill window (" +
              std::to_string(s.backfill_window_ms / 1000) + " s)";
   }
   if (r == Reason::kAccepted) return true;
@@ -124,122 +120,140 @@ bool check_ts(const Settings& s, const Input& in, Checked& c, const json& value,
 }
 
 // One register value: unit for its class, integer energy.
-bool check_value(const Settings& s, Checked& c, const std::string& obis_text, const json& val,
-                 const std::string& unit, std::int64_t ts_ms) {
+bool check_value(const Settings& s, Checked& c, std::string_view obis_text, const Json& j,
+                 std::uint32_t val, std::string_view unit, std::int64_t ts_ms) {
   const auto obis = parse_obis(obis_text);
-  if (!obis) return fail(c, Reason::kObisInvalid, "'" + obis_text + "' is not an OBIS code");
+  if (!obis) {
+    return fail(c, Reason::kObisInvalid, "'" + std::string(obis_text) + "' is not an OBIS code");
+  }
   const Quantity q = quantity_of(*obis);
   if (!s.unit_allowed(q, unit)) {
-    return fail(c, Reason::kUnitInvalid, "unit '" + unit + "' not allowed for " + obis_text);
+    return fail(c, Reason::kUnitInvalid,
+                "unit '" + std::string(unit) + "' not allowed for " + std::string(obis_text));
   }
-  if (!val.is_number()) return fail(c, Reason::kFieldInvalid, obis_text + " value is not a number");
+  if (!j.is_number(val)) {
+    return fail(c, Reason::kFieldInvalid, std::string(obis_text) + " value is not a number");
+  }
   if (is_register(q)) {
-    if (!val.is_number_integer() || val.get<std::int64_t>() < 0) {
+    std::int64_t v = 0;
+    if (!j.int64(val, v) || v < 0) {
       return fail(c, Reason::kFieldInvalid,
-                  obis_text + " is an energy register: its value must be a non-negative integer");
+                  std::string(obis_text) +
+                      " is an energy register: its value must be a non-negative integer");
     }
-    c.samples.push_back(Sample{obis_text, val.get<std::int64_t>(), ts_ms, 1});
+    c.samples.push_back(Sample{std::string(obis_text), v, ts_ms, 1});
   }
   return true;
 }
 
-bool check_reading(const Settings& s, Checked& c, const json& j, std::int64_t ts_ms) {
-  const auto& regs = j["regs"];
-  if (!regs.is_array()) return fail(c, Reason::kFieldInvalid, "regs is not an array");
-  for (const auto& r : regs) {
-    if (!r.is_object()) return fail(c, Reason::kFieldInvalid, "a regs entry is not an object");
-    const auto obis = r.find("obis");
-    const auto val = r.find("val");
-    const auto unit = r.find("unit");
-    if (obis == r.end() || val == r.end() || unit == r.end()) {
+bool check_reading(const Settings& s, Checked& c, const Json& j, std::int64_t ts_ms) {
+  const std::uint32_t regs = j.find(0, "regs");
+  if (j.type(regs) != Json::Type::kArray)
+    return fail(c, Reason::kFieldInvalid, "regs is not an array");
+  std::string obis_scratch, unit_scratch;
+  std::uint32_t r = regs + 1;
+  for (std::uint32_t k = 0; k < j.node(regs).count; ++k, r = j.next(r)) {
+    if (j.type(r) != Json::Type::kObject) {
+      return fail(c, Reason::kFieldInvalid, "a regs entry is not an object");
+    }
+    const auto obis = j.find(r, "obis");
+    const auto val = j.find(r, "val");
+    const auto unit = j.find(r, "unit");
+    if (obis == kNone || val == kNone || unit == kNone) {
       return fail(c, Reason::kFieldMissing, "a regs entry needs obis, val and unit");
     }
-    if (!obis->is_string() || !unit->is_string()) {
+    if (!j.is_string(obis) || !j.is_string(unit)) {
       return fail(c, Reason::kFieldInvalid, "obis and unit must be strings");
     }
-    if (!check_value(s, c, obis->get_ref<const std::string&>(), *val,
-                     unit->get_ref<const std::string&>(), ts_ms)) {
+    if (!check_value(s, c, j.str(obis, obis_scratch), j, val, j.str(unit, unit_scratch), ts_ms)) {
       return false;
     }
   }
   return true;
 }
 
-bool check_profile(const Settings& s, const Input& in, Checked& c, const json& j) {
+bool check_profile(const Settings& s, const Input& in, Checked& c, const Json& j) {
   std::uint64_t period = 0;
-  if (!unsigned_field(j, "period_s", period) || period == 0) {
+  if (!unsigned_field(j, 0, "period_s", period) || period == 0) {
     return fail(c, Reason::kFieldInvalid, "period_s must be a positive integer");
   }
-  const auto& obis = j["obis"];
-  const auto& unit = j["unit"];
-  const auto& rows = j["rows"];
-  if (!obis.is_array() || !unit.is_array() || obis.size() != unit.size() || obis.empty()) {
+  const auto obis = j.find(0, "obis");
+  const auto unit = j.find(0, "unit");
+  const auto rows = j.find(0, "rows");
+  if (j.type(obis) != Json::Type::kArray || j.type(unit) != Json::Type::kArray ||
+      j.node(obis).count != j.node(unit).count || j.node(obis).count == 0) {
     return fail(c, Reason::kFieldInvalid, "obis and unit must be arrays of the same length");
   }
-  for (std::size_t k = 0; k < obis.size(); ++k) {
-    if (!obis[k].is_string() || !unit[k].is_string()) {
+  const std::size_t n = j.node(obis).count;
+  std::vector<std::string> codes, units;
+  std::string scratch;
+  for (std::uint32_t o = obis + 1, u = unit + 1, k = 0; k < n; ++k, o = j.next(o), u = j.next(u)) {
+    if (!j.is_string(o) || !j.is_string(u)) {
       return fail(c, Reason::kFieldInvalid, "obis and unit entries must be strings");
     }
+    codes.emplace_back(j.str(o, scratch));
+    units.emplace_back(j.str(u, scratch));
   }
-  if (!rows.is_array()) return fail(c, Reason::kFieldInvalid, "rows is not an array");
-  const std::size_t n = obis.size();
-  for (const auto& row : rows) {
-    if (!row.is_array() || (row.size() != n + 1 && row.size() != n + 2)) {
+  if (j.type(rows) != Json::Type::kArray)
+    return fail(c, Reason::kFieldInvalid, "rows is not an array");
+  std::uint32_t row = rows + 1;
+  for (std::uint32_t k = 0; k < j.node(rows).count; ++k, row = j.next(row)) {
+    const auto cells = j.type(row) == Json::Type::kArray ? j.node(row).count : 0;
+    if (cells != n + 1 && cells != n + 2) {
       return fail(c, Reason::kFieldInvalid,
                   "each row is [ts, " + std::to_string(n) + " values, optional status]");
     }
     std::int64_t ts = 0;
-    if (!check_ts(s, in, c, row[0], "row ts", ts)) return false;
-    for (std::size_t k = 0; k < n; ++k) {
-      if (!check_value(s, c, obis[k].get_ref<const std::string&>(), row[k + 1],
-                       unit[k].get_ref<const std::string&>(), ts)) {
-        return false;
-      }
+    std::uint32_t cell = row + 1;
+    if (!check_ts(s, in, c, j, cell, "row ts", ts)) return false;
+    cell = j.next(cell);
+    for (std::size_t col = 0; col < n; ++col, cell = j.next(cell)) {
+      if (!check_value(s, c, codes[col], j, cell, units[col], ts)) return false;
     }
   }
   return true;
 }
 
-bool check_pulse(Checked& c, const json& j, std::int64_t ts_ms) {
+bool check_pulse(Checked& c, const Json& j, std::int64_t ts_ms) {
   std::uint64_t ch = 0, count = 0;
-  if (!unsigned_field(j, "ch", ch))
+  if (!unsigned_field(j, 0, "ch", ch))
     return fail(c, Reason::kFieldInvalid, "ch must be an integer >= 0");
-  if (!unsigned_field(j, "count", count) || count > (std::uint64_t{1} << 53)) {
+  if (!unsigned_field(j, 0, "count", count) || count > (std::uint64_t{1} << 53)) {
     return fail(c, Reason::kFieldInvalid, "count must be a cumulative integer >= 0");
   }
-  const auto& whp = j["wh_per_pulse"];
-  if (!whp.is_number() || !(whp.get<double>() > 0)) {
+  double wh = 0;
+  if (!j.number(j.find(0, "wh_per_pulse"), wh) || !(wh > 0)) {
     return fail(c, Reason::kFieldInvalid, "wh_per_pulse must be a number > 0");
   }
-  const double wh = whp.get<double>();
   const auto energy = static_cast<std::int64_t>(std::llround(static_cast<double>(count) * wh));
   c.samples.push_back(Sample{"pulse:" + std::to_string(ch), energy, ts_ms,
                              std::max<std::int64_t>(1, std::llround(std::ceil(wh)))});
   return true;
 }
 
-bool number_array_in(const json& j, const char* name, double lo, double hi, bool& out_of_range,
+bool number_array_in(const Json& j, const char* name, double lo, double hi, bool& out_of_range,
                      Checked& c) {
-  auto it = j.find(name);
-  if (it == j.end()) return true;
-  auto check = [&](const json& v) {
-    if (!v.is_number()) return false;
-    const double x = v.get<double>();
+  const auto it = j.find(0, name);
+  if (it == kNone) return true;
+  auto check = [&](std::uint32_t v) {
+    double x = 0;
+    if (!j.number(v, x)) return false;
     if (x < lo || x > hi) out_of_range = true;
     return true;
   };
-  if (it->is_array()) {
-    for (const auto& v : *it) {
+  if (j.type(it) == Json::Type::kArray) {
+    std::uint32_t v = it + 1;
+    for (std::uint32_t k = 0; k < j.node(it).count; ++k, v = j.next(v)) {
       if (!check(v))
         return fail(c, Reason::kFieldInvalid, std::string(name) + " must hold numbers");
     }
     return true;
   }
-  if (!check(*it)) return fail(c, Reason::kFieldInvalid, std::string(name) + " must be a number");
+  if (!check(it)) return fail(c, Reason::kFieldInvalid, std::string(name) + " must be a number");
   return true;
 }
 
-bool check_inst(const Settings& s, Checked& c, const json& j) {
+bool check_inst(const Settings& s, Checked& c, const Json& j) {
   bool bad_u = false, bad_f = false, ignored = false;
   if (!number_array_in(j, "u", s.voltage_min, s.voltage_max, bad_u, c) ||
       !number_array_in(j, "f", s.frequency_min, s.frequency_max, bad_f, c) ||
@@ -253,10 +267,11 @@ bool check_inst(const Settings& s, Checked& c, const json& j) {
   return true;
 }
 
-bool check_event(Checked& c, const json& j) {
-  const auto& type = j["type"];
-  if (!type.is_string() || std::find(std::begin(kEventTypes), std::end(kEventTypes),
-                                     type.get_ref<const std::string&>()) == std::end(kEventTypes)) {
+bool check_event(Checked& c, const Json& j) {
+  const auto type = j.find(0, "type");
+  std::string scratch;
+  if (!j.is_string(type) || std::find(std::begin(kEventTypes), std::end(kEventTypes),
+                                      j.str(type, scratch)) == std::end(kEventTypes)) {
     return fail(c, Reason::kFieldInvalid, "type is not a known event type");
   }
   return true;
@@ -268,37 +283,44 @@ bool check_payload(const Settings& s, const Input& in, Checked& c) {
         c, Reason::kPayloadTooLarge,
         std::to_string(in.payload.size()) + " bytes > " + std::to_string(s.max_payload_bytes));
   }
-  const json j = json::parse(in.payload.begin(), in.payload.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
+  thread_local JsonScan scan;  // keeps its node array between messages: no allocation
+  const Json& j = scan;
+  if (!scan.parse(in.payload) || j.type(0) != Json::Type::kObject) {
     return fail(c, Reason::kJsonInvalid, "the payload is not a JSON object");
   }
-  if (auto v = j.find("v"); v != j.end()) {
-    if (!v->is_number_integer() || std::find(s.schema_versions.begin(), s.schema_versions.end(),
-                                             v->get<std::int64_t>()) == s.schema_versions.end()) {
-      return fail(c, Reason::kSchemaUnknown, "schema version v=" + v->dump() + " is not known");
+  if (const auto v = j.find(0, "v"); v != kNone) {
+    std::int64_t version = 0;
+    if (!j.int64(v, version) || std::find(s.schema_versions.begin(), s.schema_versions.end(),
+                                          version) == s.schema_versions.end()) {
+      return fail(c, Reason::kSchemaUnknown,
+                  "schema version v=" + std::string(j.raw(v)) + " is not known");
     }
   }
   for (const auto& name : s.kinds[static_cast<std::size_t>(c.kind)].required) {
-    if (!j.contains(name)) return fail(c, Reason::kFieldMissing, "'" + name + "' is required");
+    if (j.find(0, name) == kNone)
+      return fail(c, Reason::kFieldMissing, "'" + name + "' is required");
   }
-  if (auto m = j.find("meter"); m != j.end()) {
-    if (!m->is_string() || m->get_ref<const std::string&>() != c.meter) {
-      return fail(c, Reason::kMeterMismatch,
-                  "payload meter " + m->dump() + " differs from the topic's " + c.meter);
+  if (const auto m = j.find(0, "meter"); m != kNone) {
+    std::string scratch;
+    if (!j.is_string(m) || j.str(m, scratch) != c.meter) {
+      return fail(
+          c, Reason::kMeterMismatch,
+          "payload meter " + std::string(j.raw(m)) + " differs from the topic's " + c.meter);
     }
   }
-  if (j.contains("seq") && !unsigned_field(j, "seq", c.seq)) {
+  if (j.find(0, "seq") != kNone && !unsigned_field(j, 0, "seq", c.seq)) {
     return fail(c, Reason::kFieldInvalid, "seq must be an integer >= 0");
   }
-  if (auto b = j.find("boot"); b != j.end()) {
+  if (j.find(0, "boot") != kNone) {
     std::uint64_t boot = 0;
-    if (!unsigned_field(j, "boot", boot))
+    if (!unsigned_field(j, 0, "boot", boot)) {
       return fail(c, Reason::kFieldInvalid, "boot must be an integer >= 0");
+    }
     c.boot = static_cast<std::int64_t>(boot);
   }
   std::int64_t ts = 0;
-  if (auto t = j.find("ts"); t != j.end()) {
-    if (!check_ts(s, in, c, *t, "ts", ts)) return false;
+  if (const auto t = j.find(0, "ts"); t != kNone) {
+    if (!check_ts(s, in, c, j, t, "ts", ts)) return false;
   }
   switch (c.kind) {
     case Kind::kReading:

@@ -4,14 +4,12 @@
 //                  timestamps. Decides reject; otherwise yields what the state step needs.
 //   apply_state    seq (duplicates, gaps, out of order), boot changes, register decreases and
 //                  plausibility, against the meter's state, which it updates.
-// The payload is parsed once (nlohmann::json) in check_message.
+// The payload is parsed once (JsonScan, strict RFC 8259) in check_message.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "auth/principal.hpp"
 #include "plugins/meter_validation/meter_state.hpp"
