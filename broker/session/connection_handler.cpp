@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "plugins/host.hpp"
 #include "protocol/topic.hpp"
 
 namespace gridmq::session {
@@ -220,6 +221,10 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
     }
   }
   send(ack);
+  if (auto* h = core_.plugins(); h != nullptr && h->wants_connect()) {
+    const plugins::ClientInfo client{session_->client_id(), principal(), version_};
+    h->on_connect(plugins::ConnectEvent{client, h->wall_ms()});
+  }
   touch(now);
   if (attached.present) resend_inflight(now);
   drain(now);
@@ -374,6 +379,10 @@ void ConnectionHandler::end_session(Clock::time_point now, bool publish_will) {
     core_.schedule_will(session_->client_id(), std::move(*will_), delay, session_->key(), now);
   }
   will_.reset();
+  if (auto* h = core_.plugins(); h != nullptr && h->wants_disconnect()) {
+    const plugins::ClientInfo client{session_->client_id(), principal(), version_};
+    h->on_disconnect(plugins::DisconnectEvent{client, h->wall_ms()});
+  }
   core_.detach(session_, &self_, now);
 }
 

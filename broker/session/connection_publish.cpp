@@ -5,7 +5,7 @@
 
 #include "protocol/topic.hpp"
 #include "session/connection_handler.hpp"
-#include "session/publish_plugins.hpp"
+#include "session/plugin_calls.hpp"
 
 namespace gridmq::session {
 
@@ -246,7 +246,10 @@ void ConnectionHandler::handle_pub_response(const PubResponse& r, Clock::time_po
         break;
     }
   }
-  if (done) core_.delivered(*session_, *done);
+  if (done) {
+    core_.delivered(*session_, *done);
+    plugins_delivered(core_.plugins(), {session_->client_id(), principal(), version_}, *done);
+  }
   if (release) core_.released(*session_, *release);
   if (send_rel) {
     PubResponse rel;
@@ -287,6 +290,9 @@ void ConnectionHandler::handle_subscribe(const protocol::Subscribe& s, Clock::ti
     } else if (!core_.access().allowed(auth::Access::kSubscribe, principal(), session_->client_id(),
                                        e.filter)) {
       rc = ReasonCode::kNotAuthorized;
+    } else if (!plugins_allow_subscribe(core_.plugins(),
+                                        {session_->client_id(), principal(), version_}, e, rc)) {
+      // refused by a plugin: rc says why
     } else {
       auto granted = e;
       granted.qos = std::min(e.qos, cfg.maximum_qos);
