@@ -251,7 +251,8 @@ void check_auth(const BrokerConfig& config) {
                         " takes password logins (auth = \"" + auth + "\"" +
                         (l.auth == "auto" ? ", the default for it" : "") +
                         ") but [auth] password_file is not set; set password_file, or set the "
-                        "listener's auth (e.g. \"anonymous\" or \"certificate\")");
+                        "listener's auth in a [[listener]] table (e.g. \"anonymous\"); a "
+                        "--listen URL gets the default");
     }
   }
 }

@@ -302,9 +302,9 @@ void ConnectionHandler::resume_connect(std::optional<auth::Principal> who, Clock
   handle_connect(protocol::Bytes(connect.data(), connect.size()), now);
   const std::string held = std::move(identity_->pending->held);
   identity_->pending.reset();
-  // Packets the client sent before its CONNACK, in order.
+  // Packets the client sent while the check ran, in order, handled as if they arrived now.
   protocol::Bytes rest(reinterpret_cast<const std::uint8_t*>(held.data()), held.size());
-  while (!rest.empty() && session_ && !closing_) {
+  while (!rest.empty() && !closing_) {
     auto header = protocol::parse_fixed_header(rest);
     if (!header || !*header || (*header)->total_length() > rest.size()) break;
     const std::size_t n = (*header)->total_length();

@@ -70,9 +70,11 @@ class Broker:
     by [auth] acl_file. tls_listeners: a list of {key: value} tables, each written as one more
     [[listener]] with url tls://127.0.0.1:<free port> (keys such as cert_file, key_file, ca_file,
     crl_file, max_connection_rate); their ports are in self.tls_ports, in order. The plain tcp
-    listener (self.port) stays first."""
+    listener (self.port) stays first; tcp_listener: more keys for its [[listener]] table (e.g.
+    {"auth": "password"})."""
 
-    def __init__(self, config_extra=None, threads=2, acl=None, log_level=None, tls_listeners=None):
+    def __init__(self, config_extra=None, threads=2, acl=None, log_level=None, tls_listeners=None,
+                 tcp_listener=None):
         self.config_extra = config_extra or {}
         self.threads = threads
         self.acl = acl
@@ -85,6 +87,7 @@ class Broker:
         self.target = TARGET
         self.tls_listeners = list(tls_listeners or [])
         self.tls_ports = []
+        self.tcp_listener = dict(tcp_listener or {})
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self, timeout=10.0):
@@ -249,7 +252,9 @@ class Broker:
             out.append("[%s]" % sec)
             out += ["%s = %s" % (k, _toml_value(v)) for k, v in kv.items()]
             out.append("")
-        out += ["[[listener]]", 'url = "tcp://127.0.0.1:%d"' % self.port, ""]
+        out += ["[[listener]]", 'url = "tcp://127.0.0.1:%d"' % self.port]
+        out += ["%s = %s" % (k, _toml_value(v)) for k, v in self.tcp_listener.items()]
+        out.append("")
         if not self.tls_ports:
             self.tls_ports = [free_port() for _ in self.tls_listeners]
         for port, table in zip(self.tls_ports, self.tls_listeners):
