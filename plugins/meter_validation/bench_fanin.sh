@@ -3,6 +3,12 @@
 # "Cost"). Each case gets a fresh broker on a free loopback port; the rounds alternate the three.
 #
 #   plugins/meter_validation/bench_fanin.sh [--rounds R] [--clients N] [--duration S] [--rate R]
+#                                           [--durable-subscriber]
+#
+# --durable-subscriber adds a persistent QoS 1 subscriber (mosquitto_sub -c) on the same topics, so
+# that every message is committed to RocksDB with plugins off too (a central broker with a
+# back-office session); without it, "off" commits nothing (the bench's subscriber is clean), and
+# "on" adds a RocksDB commit per message for the per-meter state.
 #
 # The bench clients are plain-TCP, anonymous and their client ids are not meter ids, so the plugin
 # runs with unauthenticated = "topic" (the topic's meter stands for the client: the owner check is
@@ -20,13 +26,15 @@ ROUNDS=2
 CLIENTS=100
 DURATION=10
 RATE=0
+DURABLE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --durable-subscriber) DURABLE=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench_fanin.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -34,7 +42,13 @@ command -v jq >/dev/null || { echo "bench_fanin.sh: needs jq" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/gridmq-mv-bench.XXXXXX)
 PID=""
+SUB=""
 stop() {
+  if [[ -n "$SUB" ]]; then
+    kill -TERM "$SUB" 2>/dev/null || true
+    wait "$SUB" 2>/dev/null || true
+    SUB=""
+  fi
   if [[ -n "$PID" ]]; then
     kill -TERM "$PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
@@ -86,13 +100,18 @@ start() {  # CASE PORT
   exit 1
 }
 
-declare -A SUM
-printf '%-11s %5s %14s %14s %10s\n' case round acked_msg_s received_msg_s broker_cpu
+declare -A SUM CPU
+printf '%-11s %5s %14s %14s %16s\n' case round acked_msg_s received_msg_s broker_us_per_msg
 for round in $(seq "$ROUNDS"); do
   for case in gridmq-off gridmq-on gridmq-mem mosquitto; do
     p=$(port)
     start "$case" "$p"
     json="$WORK/$case-$round.json"
+    if [[ -n "$DURABLE" ]]; then
+      mosquitto_sub -h 127.0.0.1 -p "$p" -i "durable-$case-$round" -c -q 1 -t 'mtr/v1/t1/+/up/reading' >/dev/null 2>&1 &
+      SUB=$!
+      sleep 0.5
+    fi
     "$BENCH_BIN" fanin --port "$p" --clients "$CLIENTS" --subscribers 1 --qos 1 --rate "$RATE" \
       --duration "$DURATION" --warmup 2 --broker-pid "$PID" --json "$json" --quiet
     stop
@@ -103,9 +122,10 @@ for round in $(seq "$ROUNDS"); do
     fi
     acked=$(jq -r '.summary.acked_msg_s' "$json")
     recv=$(jq -r '.summary.received_msg_s' "$json")
-    cpu=$(jq -r '.summary.broker_cpu_percent // .summary.broker_cpu_s // "-"' "$json")
-    printf '%-11s %5s %14s %14s %10s\n' "$case" "$round" "$acked" "$recv" "$cpu"
+    cpu=$(jq -r '.summary.broker_cpu_us_per_msg' "$json")
+    printf '%-11s %5s %14s %14s %16s\n' "$case" "$round" "$acked" "$recv" "$cpu"
     SUM[$case]=$(echo "${SUM[$case]:-0} + $acked" | bc -l)
+    CPU[$case]=$(echo "${CPU[$case]:-0} + $cpu" | bc -l)
   done
 done
 off=${SUM[gridmq-off]}; on=${SUM[gridmq-on]}; mem=${SUM[gridmq-mem]}; mq=${SUM[mosquitto]}
@@ -117,3 +137,8 @@ printf 'ratios: on/off %.3f (cost %.1f%%), mem/off %.3f (cost %.1f%%)\n' \
   "$(echo "$mem / $off" | bc -l)" "$(echo "(1 - $mem / $off) * 100" | bc -l)"
 printf '        off/mosquitto %.3f, on/mosquitto %.3f, mem/mosquitto %.3f\n' \
   "$(echo "$off / $mq" | bc -l)" "$(echo "$on / $mq" | bc -l)" "$(echo "$mem / $mq" | bc -l)"
+coff=${CPU[gridmq-off]}; con=${CPU[gridmq-on]}; cmem=${CPU[gridmq-mem]}; cmq=${CPU[mosquitto]}
+printf 'mean broker CPU us/msg: off %.2f, on %.2f, mem %.2f, mosquitto %.2f; on/off %.3f, mem/off %.3f, off/mosquitto %.3f\n' \
+  "$(echo "$coff / $ROUNDS" | bc -l)" "$(echo "$con / $ROUNDS" | bc -l)" "$(echo "$cmem / $ROUNDS" | bc -l)" \
+  "$(echo "$cmq / $ROUNDS" | bc -l)" "$(echo "$con / $coff" | bc -l)" "$(echo "$cmem / $coff" | bc -l)" \
+  "$(echo "$coff / $cmq" | bc -l)"
