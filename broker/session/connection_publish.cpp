@@ -92,7 +92,12 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     if (!allowed) core_.stats().publish_denied.fetch_add(1, std::memory_order_relaxed);
     if (is_v5()) {
       ack.reason = rejected ? plugged->reason : ReasonCode::kNotAuthorized;
-      if (rejected) ack.props.reason_string = std::move(plugged->reason_string);
+      // The reason string is left out when the ack would exceed the client's maximum packet
+      // size (MQTT-3.4.2-2: 4 bytes of header, id, code, property length + 3 of the property).
+      if (rejected && (client_max_packet_size_ == 0 ||
+                       plugged->reason_string.size() + 11 <= client_max_packet_size_)) {
+        ack.props.reason_string = std::move(plugged->reason_string);
+      }
       if (p.qos > 0) send(ack);
       return;
     }

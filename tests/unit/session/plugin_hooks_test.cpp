@@ -119,6 +119,18 @@ TEST_F(PluginHooks, RejectGivesTheReasonCodeAndStringInV5AndRoutesNothing) {
   EXPECT_TRUE(only<Publish>(sub.received()).empty());
 }
 
+TEST_F(PluginHooks, ReasonStringIsLeftOutWhenTheAckWouldBeTooLarge) {
+  Client pub(*core, t0);
+  protocol::Properties small;
+  small.maximum_packet_size = 16;
+  pub.connect("pub", t0, true, small);
+  pub.publish("a/b", "reject", 1, 7, t0);
+  const auto acks = only<PubResponse>(pub.received());
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].reason, ReasonCode::kPayloadFormatInvalid);
+  EXPECT_FALSE(acks[0].props.reason_string.has_value());
+}
+
 TEST_F(PluginHooks, RejectIn311IsDroppedWithANormalAck) {
   Client sub(*core, t0), pub(*core, t0, protocol::Version::kV311);
   sub.connect("sub", t0);
