@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -189,6 +190,45 @@ class Rules(MeterValidationCase):
         got = sub.expect_publish(self.topic(meter))
         self.assertIn(b'"seq":1', got.payload)
         wait_until(lambda: "reject meter 'MTR0000001': ts_future" in self.log(), what="log line")
+
+    def test_every_kind_is_accepted(self):
+        meter = "MTR0000005"
+        payloads = {
+            "reading": reading(meter, 1, 10, at=ts(-1800)),  # the same registers as the profile's
+            "profile": json.dumps({"v": 1, "meter": meter, "seq": 2, "period_s": 900, "ts_conv": "end",
+                                   "obis": ["1-0:1.8.0", "1-0:2.8.0"], "unit": ["Wh", "Wh"],
+                                   "rows": [[ts(-900), 100, 5, 0], [ts(), 200, 5, 0]]}),
+            "pulse": json.dumps({"v": 1, "meter": meter, "ch": 1, "seq": 3, "ts": ts(), "count": 1234567,
+                                 "wh_per_pulse": 100, "boot": 17}),
+            "inst": json.dumps({"v": 1, "meter": meter, "seq": 4, "ts": ts(), "u": [230.1, 229.8, 231.0],
+                                "i": [5.21, 0.40, 1.10], "p": 1420, "q": -120, "f": 49.98}),
+            "event": json.dumps({"v": 1, "meter": meter, "seq": 5, "ts": ts(), "type": "voltage_sag",
+                                 "phase": 1, "val": 198.4, "dur_ms": 180, "ref": "1-0:32.32.0"}),
+        }
+        for proto in (4, 5):
+            with self.subTest(proto=proto):
+                self.tenant = "t%d" % next(_tenant)
+                sub = self.subscriber("mtr/v1/%s/#" % self.tenant)
+                m = self.device(meter, proto)
+                for kind, payload in payloads.items():
+                    self.assertEqual(self.publish(m, self.topic(meter, kind), payload).rc, 0, kind)
+                    self.assertEqual(sub.expect_publish(self.topic(meter, kind)).payload, payload.encode())
+
+    def test_every_payload_rule_drops_in_311(self):
+        """MQTT 3.1.1 cannot say no: each rejected message is acknowledged and never routed."""
+        meter = "MTR0000005"
+        bad = ["{\"v\":1,", reading(meter, 1, 10, v=9), reading(meter, 1, 10, unit="kWh"),
+               reading(meter, 1, 10, at=ts(600)), reading(meter, 1, 10, at=ts(-41 * 86400)),
+               reading("MTR0000002", 1, 10), json.dumps(dict(json.loads(reading(meter, 1, 10)), pad="x" * 3000))]
+        sub = self.subscriber("mtr/v1/%s/#" % self.tenant, proto=4)
+        m = self.device(meter, 4)
+        for payload in bad:
+            self.publish(m, self.topic(meter), payload)
+        self.publish(m, self.topic(meter, "weather"), reading(meter, 1, 10))
+        self.publish(m, self.topic(meter), reading(meter, 1, 10))
+        got = sub.expect_publish(self.topic(meter))
+        self.assertEqual(json.loads(got.payload)["seq"], 1)
+        sub.expect_nothing(0.3)
 
     def test_rejected_in_311_is_dropped_and_logged(self):
         sub = self.subscriber("mtr/v1/%s/#" % self.tenant, proto=4)
@@ -370,6 +410,34 @@ class Restart(MeterValidationCase):
         self.publish(m, self.topic("MTR0000004"), reading("MTR0000004", 42, 100))
         got = json.loads(sub.expect_publish(self.topic("MTR0000004")).payload)
         self.assertEqual(got["flags"], ["register_decrease"])
+
+
+class Reload(MeterValidationCase):
+
+    def test_sighup_applies_a_changed_plugin_table(self):
+        m = self.device("MTR0000006", 5)
+        payload = reading("MTR0000006", 1, 10)
+        self.assertIn(self.publish(m, self.topic("MTR0000006"), payload).rc, (0, mb.RC_NO_MATCHING_SUBSCRIBERS))
+        path = os.path.join(self.broker.dir, "gridmq.toml")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text.replace("max_payload_bytes = 2048", "max_payload_bytes = 100"))
+        self.broker.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: "signal 1: reloading" in self.log(), what="reload")
+        deadline = time.monotonic() + 5
+        while True:  # the reload runs on the signal thread: retry until the new cap holds
+            ack = self.publish(m, self.topic("MTR0000006"), reading("MTR0000006", 2 + int(time.monotonic() * 1000) % 100000, 10))
+            if ack.rc == RC_PAYLOAD_FORMAT_INVALID or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assert_rejected(ack, RC_PAYLOAD_FORMAT_INVALID, "payload_too_large")
+        # A broken table is refused; the running settings stay.
+        with open(path, "w") as f:
+            f.write(text.replace("max_payload_bytes = 2048", "max_payload_bytes = 0"))
+        self.broker.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: "plugin reload: " in self.log() and "max_payload_bytes = 0" in self.log(),
+                   what="reload refused")
 
 
 class Misconfigured(unittest.TestCase):
