@@ -21,17 +21,20 @@ void add_flags(std::string& payload, const std::vector<Reason>& flags, std::uint
   payload.insert(close, extra);
 }
 
+// A JSON string literal; never throws (invalid UTF-8 is replaced, though topics and payload strings
+// have been checked already).
+std::string json_string(std::string_view text) {
+  return nlohmann::json(std::string(text))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// The quarantine message: the reason and the original (a valid JSON object: it was parsed).
 std::string quarantine_payload(Reason r, std::string_view detail, std::string_view topic,
-                               std::string_view payload, bool payload_is_json) {
+                               std::string_view payload) {
   std::string out = "{\"reason\":\"";
-  out.append(reason_name(r)).append("\",\"detail\":").append(nlohmann::json(detail).dump());
-  out.append(",\"topic\":").append(nlohmann::json(topic).dump()).append(",\"msg\":");
-  if (payload_is_json) {
-    out.append(payload);
-  } else {
-    out.append(nlohmann::json(std::string(payload))
-                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  }
+  out.append(reason_name(r)).append("\",\"detail\":").append(json_string(detail));
+  out.append(",\"topic\":").append(json_string(topic)).append(",\"msg\":");
+  out.append(payload);
   out += '}';
   return out;
 }
@@ -169,7 +172,7 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
     case Action::kQuarantine:
       result.verdict = Verdict::kRedirect;
       result.topic = s.quarantine_prefix + std::string(e.topic);
-      result.payload = quarantine_payload(reason, detail, e.topic, e.payload, true);
+      result.payload = quarantine_payload(reason, detail, e.topic, e.payload);
       result.user_properties.emplace_back("gridmq-quarantine-reason",
                                           std::string(reason_name(reason)));
       break;
@@ -182,8 +185,8 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
 
 std::size_t MeterValidation::meters_tracked() const {
   std::size_t n = 0;
-  for (auto& sh : shards_) {
-    std::lock_guard g(const_cast<std::mutex&>(sh.mu));
+  for (const auto& sh : shards_) {
+    std::lock_guard g(sh.mu);
     n += sh.meters.size();
   }
   return n;

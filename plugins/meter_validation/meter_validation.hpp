@@ -49,7 +49,7 @@ class MeterValidation final : public Plugin {
  private:
   static constexpr std::size_t kShards = 64;
   struct Shard {
-    std::mutex mu;
+    mutable std::mutex mu;
     std::unordered_map<std::string, MeterState> meters;  // key "<tenant>/<meter_id>"; guarded by mu
   };
   MeterState& state_locked(Shard& shard, const std::string& key);  // requires shard.mu
