@@ -162,6 +162,7 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
     client_receive_maximum_ = c.props.receive_maximum.value_or(65535);
     client_max_packet_size_ = c.props.maximum_packet_size.value_or(0);
     client_topic_alias_maximum_ = c.props.topic_alias_maximum.value_or(0);
+    problem_information_ = c.props.request_problem_information.value_or(1) != 0;
     session_expiry_ = std::min(c.props.session_expiry_interval.value_or(0), cfg.max_session_expiry);
   } else {
     session_expiry_ = c.clean_start ? 0 : 0xFFFFFFFFu;

@@ -92,10 +92,12 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     if (!allowed) core_.stats().publish_denied.fetch_add(1, std::memory_order_relaxed);
     if (is_v5()) {
       ack.reason = rejected ? plugged->reason : ReasonCode::kNotAuthorized;
-      // The reason string is left out when the ack would exceed the client's maximum packet
-      // size (MQTT-3.4.2-2: 4 bytes of header, id, code, property length + 3 of the property).
-      if (rejected && (client_max_packet_size_ == 0 ||
-                       plugged->reason_string.size() + 11 <= client_max_packet_size_)) {
+      // The reason string is left out when the client asked for no problem information
+      // (MQTT-3.1.2-29) or the ack would exceed its maximum packet size (MQTT-3.4.2-2: 4 bytes
+      // of header, id and code, the property length and 3 bytes of the property itself).
+      if (rejected && problem_information_ &&
+          (client_max_packet_size_ == 0 ||
+           plugged->reason_string.size() + 11 <= client_max_packet_size_)) {
         ack.props.reason_string = std::move(plugged->reason_string);
       }
       if (p.qos > 0) send(ack);

@@ -131,6 +131,18 @@ TEST_F(PluginHooks, ReasonStringIsLeftOutWhenTheAckWouldBeTooLarge) {
   EXPECT_FALSE(acks[0].props.reason_string.has_value());
 }
 
+TEST_F(PluginHooks, NoReasonStringWithoutRequestProblemInformation) {
+  Client pub(*core, t0);
+  protocol::Properties quiet;
+  quiet.request_problem_information = 0;
+  pub.connect("pub", t0, true, quiet);
+  pub.publish("a/b", "reject", 1, 7, t0);
+  const auto acks = only<PubResponse>(pub.received());
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].reason, ReasonCode::kPayloadFormatInvalid);
+  EXPECT_FALSE(acks[0].props.reason_string.has_value());
+}
+
 TEST_F(PluginHooks, RejectIn311IsDroppedWithANormalAck) {
   Client sub(*core, t0), pub(*core, t0, protocol::Version::kV311);
   sub.connect("sub", t0);
