@@ -393,6 +393,45 @@ class PermissiveAcl(MeterValidationCase):
         self.assert_rejected(ack, mb.RC_TOPIC_NAME_INVALID, "meter_id_invalid")
 
 
+class QuarantineActions(MeterValidationCase):
+    """ts_action and decrease_action set to quarantine; inst voltage/frequency bands."""
+
+    plugin = {"ts_action": "quarantine", "decrease_action": "quarantine"}
+
+    def check_quarantined(self, proto, kind, payloads, reason):
+        self.tenant = "t%d" % next(_tenant)
+        sub = self.subscriber("mtr/v1/%s/#" % self.tenant, proto)
+        q = self.subscriber("quarantine/mtr/v1/%s/#" % self.tenant, proto)
+        m = self.device("MTR0000005", proto)
+        for payload in payloads[:-1]:
+            self.publish(m, self.topic("MTR0000005", kind), payload)
+            sub.expect_publish(self.topic("MTR0000005", kind))
+        ack = self.publish(m, self.topic("MTR0000005", kind), payloads[-1])
+        if proto == 5:
+            self.assertEqual(ack.rc, 0)  # accepted: routed to quarantine/... (which has a subscriber)
+        body = json.loads(q.expect_publish("quarantine/" + self.topic("MTR0000005", kind)).payload)
+        self.assertEqual(body["reason"], reason)
+        self.assertEqual(body["msg"], json.loads(payloads[-1]))
+        sub.expect_nothing(0.3)
+
+    def test_timestamp_outside_the_window(self):
+        for proto in (4, 5):
+            with self.subTest(proto=proto):
+                self.check_quarantined(proto, "reading", [reading("MTR0000005", 1, 10, at=ts(3600))], "ts_future")
+
+    def test_register_decrease(self):
+        for proto in (4, 5):
+            with self.subTest(proto=proto):
+                self.check_quarantined(proto, "reading", [reading("MTR0000005", 1, 5000, at=ts(-900)),
+                                                          reading("MTR0000005", 2, 10)], "register_decrease")
+
+    def test_inst_voltage_out_of_band(self):
+        inst = {"v": 1, "meter": "MTR0000005", "seq": 1, "ts": ts(), "u": [230.1, 150.0, 231.0], "f": 50.0}
+        for proto in (4, 5):
+            with self.subTest(proto=proto):
+                self.check_quarantined(proto, "inst", [json.dumps(inst)], "out_of_range")
+
+
 class Restart(MeterValidationCase):
 
     def test_restart_keeps_per_meter_state(self):
