@@ -15,6 +15,8 @@
 #include "net/logging.hpp"
 #include "net/server.hpp"
 #include "open_store.hpp"
+#include "plugins/host.hpp"
+#include "plugins/registry.hpp"
 
 namespace gridmq {
 namespace {
@@ -91,6 +93,17 @@ int run(int argc, char** argv) {
         if (!ec && sig == SIGHUP) {
           log->info("signal {}: reloading", sig);
           if (running) running->reload();
+          if (running && running->plugins()) {
+            // The plugins get their re-read [plugins.<name>] tables; a bad file changes nothing.
+            try {
+              const auto again = gridmq::config::parse_command_line(argc, argv);
+              for (const auto& problem : running->plugins()->reload(again.config.plugins)) {
+                log->error("plugin reload: {}", problem);
+              }
+            } catch (const std::exception& e) {
+              log->error("plugin reload: {}; the running settings stay", e.what());
+            }
+          }
           signals.async_wait(on_signal);
           return;
         }
@@ -100,7 +113,22 @@ int run(int argc, char** argv) {
 
   auto store = gridmq::open_store(cfg, *log);
   if (!store) return 2;
-  gridmq::net::Server server(cfg, std::move(access), log, store->store.get());
+  // Plugins: validated (a bad [plugins.<name>] table stops the start) and initialised with the
+  // store to restore their state from and the hub -> meters bindings.
+  std::unique_ptr<gridmq::plugins::PluginHost> plugins;
+  try {
+    gridmq::plugins::PluginHost::Options options;
+    options.store = store->store.get();
+    options.log = log.get();
+    options.bindings = &access->bindings();
+    plugins = gridmq::plugins::PluginHost::create(gridmq::plugins::builtin_registry(), cfg.plugins,
+                                                  std::move(options));
+  } catch (const std::exception& e) {
+    std::cerr << "gridmq: " << e.what() << "\n";
+    return 2;
+  }
+  gridmq::net::Server server(cfg, access, log, store->store.get());
+  server.set_plugins(std::move(plugins));
   server.core().set_warning_sink([log](const std::string& line) { log->warn("{}", line); });
   server.core().restore(store->snapshot, std::chrono::steady_clock::now());
   store->snapshot = {};

@@ -72,6 +72,8 @@ class AccessControl {
   bool require_client_id_match() const { return options_.require_client_id_match; }
   const Acl& anonymous_acl() const { return anonymous_acl_; }
   const AccessControlOptions& options() const { return options_; }
+  /// The live hub -> meters table (plugins check hub publishes against it).
+  const Bindings& bindings() const { return *bindings_; }
 
   /// `principal` null: the v1 ACL by client id; else the v2 engine.
   bool allowed(Access access, const Principal* principal, std::string_view client_id,

@@ -3,6 +3,7 @@
 // Every field here has its key, default and meaning documented in config/gridmq.toml.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -108,6 +109,19 @@ struct Storage {
   bool operator==(const Storage&) const = default;
 };
 
+struct PluginTable;  // config/plugin_section.hpp
+
+/// One [plugins.<name>] table. The loader reads `enabled`; the plugin validates the other keys
+/// (config/plugin_section.hpp, plugins/plugin.hpp). Documented in config/gridmq.toml.
+struct PluginSection {
+  std::string name;                          // <name>
+  bool enabled = false;                      // [plugins.<name>] enabled
+  std::string origin;                        // the config file, for messages
+  std::uint32_t line = 0;                    // line of the table header
+  std::shared_ptr<const PluginTable> table;  // every key as read
+  bool operator==(const PluginSection& other) const;
+};
+
 struct BrokerConfig {
   std::vector<Listener> listeners{Listener{}};  // [[listener]] / --listen
   std::string data_dir = "./data";              // [storage] data_dir / --data-dir
@@ -118,6 +132,7 @@ struct BrokerConfig {
   Acl auth;
   Identity identity;
   Log log;
+  std::vector<PluginSection> plugins;  // [plugins.<name>], in file order
   bool operator==(const BrokerConfig&) const = default;
 };
 

@@ -89,6 +89,37 @@ std::int64_t Value::integer(std::int64_t min, std::int64_t max) const {
   return value->get();
 }
 
+double Value::number(double min, double max) const {
+  std::ostringstream range;
+  range << "a number from " << min << " to " << max;
+  double v = 0;
+  if (const auto* i = node_.as_integer()) {
+    v = static_cast<double>(i->get());
+  } else if (const auto* f = node_.as_floating_point()) {
+    v = f->get();
+  } else {
+    reject(std::string("wrong type (") + type_name(node_) + "), expected " + range.str());
+  }
+  if (!(v >= min && v <= max)) reject("out of range, expected " + range.str());
+  return v;
+}
+
+std::vector<std::string> Value::string_array() const {
+  const auto* array = node_.as_array();
+  if (array == nullptr) {
+    reject(std::string("wrong type (") + type_name(node_) + "), expected an array of strings");
+  }
+  std::vector<std::string> out;
+  for (const auto& element : *array) {
+    const auto* s = element.as_string();
+    if (s == nullptr || s->get().empty()) {
+      reject("expected an array of non-empty strings");
+    }
+    out.push_back(s->get());
+  }
+  return out;
+}
+
 bool Value::boolean() const {
   const auto* value = node_.as_boolean();
   if (value == nullptr) {

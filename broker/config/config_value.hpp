@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <toml++/toml.h>
 
@@ -29,6 +30,7 @@ class Value {
   Value(const toml::node& node, const Where& where) : node_(node), where_(where) {}
 
   const Where& where() const { return where_; }
+  const toml::node& node() const { return node_; }
 
   /// An integer in [min, max].
   std::int64_t integer(std::int64_t min, std::int64_t max) const;
@@ -39,6 +41,10 @@ class Value {
   bool boolean() const;
   std::string string() const;
   std::string non_empty_string() const;
+  /// A number (integer or floating point) in [min, max].
+  double number(double min, double max) const;
+  /// An array of strings (each non-empty).
+  std::vector<std::string> string_array() const;
   /// A string that is one of `allowed`.
   std::string choice(std::span<const std::string_view> allowed) const;
 

@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "config/config_value.hpp"
+#include "config/plugin_section.hpp"
 #include "config/schema.hpp"
 #include "config/suggest.hpp"
 
@@ -59,6 +60,8 @@ class Reader {
       const Where where{origin_, line_of(key, node), name};
       if (name == kListenerTable) {
         read_listeners(node, where, config);
+      } else if (name == kPluginsTable) {
+        read_plugins(node, where, config);
       } else if (is_known_table(name)) {
         const toml::table* table = node.as_table();
         if (table == nullptr) {
@@ -108,6 +111,37 @@ class Reader {
       read_table(table, kListenerTable, config);
       check_listener(config.listeners.back(),
                      Where{origin_, table.source().begin.line, "listener"});
+    }
+  }
+
+  /// [plugins.<name>] tables: kept whole for the plugin to validate; only `enabled` is read here.
+  /// Whether <name> is a known plugin is checked where the registry is (plugins/host.cpp).
+  void read_plugins(const toml::node& node, const Where& where, BrokerConfig& config) const {
+    const toml::table* plugins = node.as_table();
+    if (plugins == nullptr) {
+      fail_at(where,
+              "plugins = " + describe(node) + ": expected tables, one [plugins.<name>] per plugin");
+    }
+    for (const auto& [key, entry] : *plugins) {
+      const std::string full = "plugins." + std::string(key.str());
+      const Where at{origin_, line_of(key, entry), full};
+      const toml::table* table = entry.as_table();
+      if (table == nullptr) {
+        fail_at(at, full + " = " + describe(entry) + ": expected a table [" + full + "]");
+      }
+      PluginSection section;
+      section.name = std::string(key.str());
+      section.origin = origin_;
+      section.line = at.line;
+      if (const toml::node* enabled = table->get("enabled")) {
+        const std::string enabled_key = full + ".enabled";
+        section.enabled =
+            Value(*enabled, Where{origin_, enabled->source().begin.line, enabled_key}).boolean();
+      }
+      auto copy = std::make_shared<PluginTable>();
+      copy->table = *table;
+      section.table = std::move(copy);
+      config.plugins.push_back(std::move(section));
     }
   }
 

@@ -181,8 +181,8 @@ constexpr KeySpec kKeys[] = {
     {"log.json", [](const Value& v, BrokerConfig& c) { c.log.json = v.boolean(); }},
 };
 
-constexpr std::string_view kTables[] = {"broker", "storage", "listener", "mqtt",
-                                        "limits", "auth",    "identity", "log"};
+constexpr std::string_view kTables[] = {"broker", "storage",  "listener", "mqtt",   "limits",
+                                        "auth",   "identity", "log",      "plugins"};
 
 /// The first TLS key of `tls` that differs from its default ("" if none).
 std::string_view first_tls_key_set(const ListenerTls& tls) {

@@ -26,6 +26,9 @@ inline constexpr std::array<std::string_view, 5> kListenerAuth = {
 /// read, which is config.listeners.back().
 inline constexpr std::string_view kListenerTable = "listener";
 
+/// The table of plugin tables ([plugins.<name>]); each plugin validates its own keys.
+inline constexpr std::string_view kPluginsTable = "plugins";
+
 struct KeySpec {
   std::string_view name;  // "table.key"
   /// Validates `value` and stores it in `config`; throws ConfigError naming the line and key.

@@ -44,6 +44,11 @@ Server::~Server() {
   stop();
 }
 
+void Server::set_plugins(std::unique_ptr<plugins::PluginHost> host) {
+  plugins_ = std::move(host);
+  core_->set_plugins(plugins_.get());
+}
+
 void Server::start() {
   for (const auto& l : cfg_.listeners) {
     // Certificates, keys and CRLs load before any port opens; a bad file stops the start.
@@ -182,6 +187,7 @@ void Server::schedule_tick() {
   tick_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     core_->tick(Clock::now());
+    if (plugins_) plugins_->on_tick();
     schedule_tick();
   });
 }

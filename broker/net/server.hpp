@@ -13,6 +13,7 @@
 #include "config/broker_config.hpp"
 #include "net/admission.hpp"
 #include "net/worker.hpp"
+#include "plugins/host.hpp"
 #include "session/broker_core.hpp"
 
 namespace spdlog {
@@ -51,6 +52,11 @@ class Server {
   std::vector<std::uint16_t> bound_ports() const;
   session::BrokerCore& core() { return *core_; }
 
+  /// Hands the server its enabled plugins (null: none), before start(). The server owns them and
+  /// dispatches their hooks (on_tick from the control thread).
+  void set_plugins(std::unique_ptr<plugins::PluginHost> host);
+  plugins::PluginHost* plugins() { return plugins_.get(); }
+
  private:
   void accept(std::size_t listener);
   /// Checks the CRL files and the bindings file every few seconds (modification time); control
@@ -64,6 +70,7 @@ class Server {
   config::BrokerConfig cfg_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<session::BrokerCore> core_;
+  std::unique_ptr<plugins::PluginHost> plugins_;  // destroyed before core_, after the workers
   boost::asio::io_context control_{1};
   std::vector<boost::asio::ip::tcp::acceptor> acceptors_;
   std::vector<std::shared_ptr<TlsContext>> tls_;  // per listener; null for tcp://

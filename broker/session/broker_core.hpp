@@ -24,6 +24,10 @@
 #include "session/session.hpp"
 #include "storage/store.hpp"
 
+namespace gridmq::plugins {
+class PluginHost;
+}
+
 namespace gridmq::session {
 
 /// Counters for /metrics and tests. Relaxed atomics.
@@ -44,6 +48,9 @@ struct PublishContext {
   /// Commit even when nothing has to be stored, so that `done` runs after every earlier commit
   /// of the same connection (acknowledgements keep the order of the PUBLISH packets).
   bool keep_order = false;
+  /// Plugin key-value changes (Batch::put_plugin / delete_plugin) caused by this message: they
+  /// are committed in the same batch as the message (plugins/plugin.hpp, DURABLE STATE).
+  const storage::Batch* plugin_state = nullptr;
 };
 
 struct PublishOutcome {
@@ -71,6 +78,9 @@ class BrokerCore {
   /// Identity and authorization: certificate mapping, passwords, the ACL for every request.
   auth::AccessControl& access() const { return *access_; }
   CoreStats& stats() { return stats_; }
+  /// The enabled plugins (owned by the server), or null when none is enabled. Set before start.
+  plugins::PluginHost* plugins() const { return plugins_; }
+  void set_plugins(plugins::PluginHost* host) { plugins_ = host; }
 
   struct Attached {
     SessionPtr session;
@@ -192,6 +202,7 @@ class BrokerCore {
   const config::BrokerConfig cfg_;
   const std::shared_ptr<auth::AccessControl> access_;
   storage::Store* const store_;
+  plugins::PluginHost* plugins_ = nullptr;
   /// Wall clock minus steady clock at construction: durable times are wall-clock.
   const std::chrono::system_clock::duration wall_offset_;
   std::atomic<std::uint64_t> next_message_id_{1};

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "plugins/host.hpp"
 #include "protocol/topic.hpp"
 
 namespace gridmq::session {
@@ -172,6 +173,7 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
     client_receive_maximum_ = c.props.receive_maximum.value_or(65535);
     client_max_packet_size_ = c.props.maximum_packet_size.value_or(0);
     client_topic_alias_maximum_ = c.props.topic_alias_maximum.value_or(0);
+    problem_information_ = c.props.request_problem_information.value_or(1) != 0;
     session_expiry_ = std::min(c.props.session_expiry_interval.value_or(0), cfg.max_session_expiry);
   } else {
     session_expiry_ = c.clean_start ? 0 : 0xFFFFFFFFu;
@@ -259,6 +261,10 @@ void ConnectionHandler::finish_connect(protocol::Connack ack, const storage::Sta
   }
   send(ack);
   if (after) out_ += *after;
+  if (auto* h = core_.plugins(); h != nullptr && h->wants_connect()) {
+    const plugins::ClientInfo client{session_->client_id(), principal(), version_};
+    h->on_connect(plugins::ConnectEvent{client, h->wall_ms()});
+  }
   touch(now);
   if (ack.session_present) resend_inflight(now);
   drain(now);
@@ -413,6 +419,10 @@ void ConnectionHandler::end_session(Clock::time_point now, bool publish_will) {
     core_.schedule_will(session_->client_id(), std::move(*will_), delay, session_->key(), now);
   }
   will_.reset();
+  if (auto* h = core_.plugins(); h != nullptr && h->wants_disconnect()) {
+    const plugins::ClientInfo client{session_->client_id(), principal(), version_};
+    h->on_disconnect(plugins::DisconnectEvent{client, h->wall_ms()});
+  }
   core_.detach(session_, &self_, now);
 }
 

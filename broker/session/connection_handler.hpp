@@ -153,6 +153,7 @@ class ConnectionHandler {
   protocol::Version version_ = protocol::Version::kV5;
   auth::Authentication authentication_ = auth::Authentication::kAnonymous;
   bool closing_ = false;
+  bool problem_information_ = true;  // v5 Request Problem Information (reason strings on acks)
   bool ended_ = false;
   bool sending_ = false;  // deliveries wait for their packet ids' commit (send_after_commit)
 };

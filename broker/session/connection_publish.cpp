@@ -5,6 +5,7 @@
 
 #include "protocol/topic.hpp"
 #include "session/connection_handler.hpp"
+#include "session/plugin_calls.hpp"
 
 namespace gridmq::session {
 
@@ -75,27 +76,50 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
 
   const bool allowed =
       core_.access().allowed(auth::Access::kPublish, principal(), session_->client_id(), p.topic);
-  if (!allowed) {
-    core_.stats().publish_denied.fetch_add(1, std::memory_order_relaxed);
+  // Plugins (plugins/host.hpp) judge what the ACL allowed; without plugins this is one branch.
+  std::optional<plugins::PublishResult> plugged;
+  if (allowed && core_.plugins() != nullptr) {
+    const plugins::ClientInfo client{session_->client_id(), principal(), version_};
+    run_publish_plugins(*core_.plugins(), client, p, plugged.emplace());
+    for (auto& m : plugged->emit) {
+      core_.publish(core_.make_message(std::move(m.topic), std::move(m.payload), m.qos, m.retain,
+                                       {}, session_->key(), now),
+                    now);
+    }
+  }
+  const bool rejected = plugged && plugged->verdict == plugins::Verdict::kReject;
+  if (!allowed || rejected) {
+    if (!allowed) core_.stats().publish_denied.fetch_add(1, std::memory_order_relaxed);
     if (is_v5()) {
-      ack.reason = ReasonCode::kNotAuthorized;
+      ack.reason = rejected ? plugged->reason : ReasonCode::kNotAuthorized;
+      // The reason string is left out when the client asked for no problem information
+      // (MQTT-3.1.2-29) or the ack would exceed its maximum packet size (MQTT-3.4.2-2: 4 bytes
+      // of header, id and code, the property length and 3 bytes of the property itself).
+      if (rejected && problem_information_ &&
+          (client_max_packet_size_ == 0 ||
+           plugged->reason_string.size() + 11 <= client_max_packet_size_)) {
+        ack.props.reason_string = std::move(plugged->reason_string);
+      }
       if (p.qos > 0) send(ack);
       return;
     }
     // 3.1.1 has no way to say no: the message is dropped and the flow completes normally, or
-    // the connection closes ([auth] close_on_denied_publish).
-    if (core_.config().auth.close_on_denied_publish) {
+    // (ACL only) the connection closes ([auth] close_on_denied_publish).
+    if (!allowed && core_.config().auth.close_on_denied_publish) {
       closing_ = true;
       return;
     }
+  } else if (plugged && plugged->verdict == plugins::Verdict::kDrop) {
+    // A duplicate (for the plugin): acknowledged with success, not routed.
   } else {
     auto msg = core_.make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain,
                                   std::move(p.props), session_->key(), now);
+    PublishContext ctx;
+    if (plugged && !plugged->state.empty()) ctx.plugin_state = &plugged->state;
     if (p.qos == 0) {
-      core_.publish(msg, now);
+      core_.publish(msg, now, ctx);
       return;
     }
-    PublishContext ctx;
     ctx.keep_order = deferred_acks_ > 0;  // MQTT-4.6.0-2: acks in the order of the PUBLISHes
     if (p.qos == 2) {
       {
@@ -229,7 +253,10 @@ void ConnectionHandler::handle_pub_response(const PubResponse& r, Clock::time_po
         break;
     }
   }
-  if (done) core_.delivered(*session_, *done);
+  if (done) {
+    core_.delivered(*session_, *done);
+    plugins_delivered(core_.plugins(), {session_->client_id(), principal(), version_}, *done);
+  }
   if (send_rel) {
     PubResponse rel;
     rel.type = PacketType::kPubrel;
@@ -281,6 +308,9 @@ void ConnectionHandler::handle_subscribe(const protocol::Subscribe& s, Clock::ti
     } else if (!core_.access().allowed(auth::Access::kSubscribe, principal(), session_->client_id(),
                                        e.filter)) {
       rc = ReasonCode::kNotAuthorized;
+    } else if (!plugins_allow_subscribe(core_.plugins(),
+                                        {session_->client_id(), principal(), version_}, e, rc)) {
+      // refused by a plugin: rc says why
     } else {
       auto granted = e;
       granted.qos = std::min(e.qos, cfg.maximum_qos);

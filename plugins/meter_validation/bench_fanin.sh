@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Fan-in QoS 1 msg/s with meter_validation off and on, and Mosquitto, in one run (README.md,
+# "Cost"). Each case gets a fresh broker on a free loopback port; the rounds alternate the three.
+#
+#   plugins/meter_validation/bench_fanin.sh [--rounds R] [--clients N] [--duration S] [--rate R]
+#                                           [--durable-subscriber]
+#
+# --durable-subscriber adds a persistent QoS 1 subscriber (mosquitto_sub -c) on the same topics, so
+# that every message is committed to RocksDB with plugins off too (a central broker with a
+# back-office session); without it, "off" commits nothing (the bench's subscriber is clean), and
+# "on" adds a RocksDB commit per message for the per-meter state.
+#
+# The bench clients are plain-TCP, anonymous and their client ids are not meter ids, so the plugin
+# runs with unauthenticated = "topic" (the topic's meter stands for the client: the owner check is
+# one string comparison) and backfill_window_s = 10 years (the bench's readings carry the fixed ts
+# 2025-03-30T00:45:00Z). Every other rule runs as in production, including the per-meter state
+# written to RocksDB in each message's commit. The script fails if the plugin rejected or dropped
+# anything (its log lines), so the "on" numbers are numbers of validated messages.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+GRIDMQ_BIN=${GRIDMQ_BIN:-$ROOT/build/bin/gridmq}
+BENCH_BIN=${BENCH_BIN:-$ROOT/build/bin/gridmq-bench}
+MOSQUITTO_BIN=${MOSQUITTO_BIN:-/usr/sbin/mosquitto}
+ROUNDS=2
+CLIENTS=100
+DURATION=10
+RATE=0
+DURABLE=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --clients) CLIENTS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --rate) RATE=$2; shift 2 ;;
+    --durable-subscriber) DURABLE=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "bench_fanin.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+command -v jq >/dev/null || { echo "bench_fanin.sh: needs jq" >&2; exit 2; }
+
+WORK=$(mktemp -d /tmp/gridmq-mv-bench.XXXXXX)
+PID=""
+SUB=""
+stop() {
+  if [[ -n "$SUB" ]]; then
+    kill -TERM "$SUB" 2>/dev/null || true
+    wait "$SUB" 2>/dev/null || true
+    SUB=""
+  fi
+  if [[ -n "$PID" ]]; then
+    kill -TERM "$PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+    PID=""
+  fi
+}
+trap 'stop; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+write_config() {  # FILE ENABLED PERSIST
+  cat >"$1" <<TOML
+[plugins.meter_validation]
+enabled = $2
+unauthenticated = "topic"
+backfill_window_s = 315360000
+log_interval_s = 1
+[plugins.meter_validation.kinds.reading]
+persist = $3
+TOML
+}
+
+start() {  # CASE PORT
+  local case=$1 p=$2 dir="$WORK/$1-$p"
+  mkdir -p "$dir/data"
+  case "$case" in
+    gridmq-off|gridmq-on|gridmq-mem)
+      write_config "$dir/gridmq.toml" "$([[ $case == gridmq-off ]] && echo false || echo true)" \
+        "$([[ $case == gridmq-mem ]] && echo false || echo true)"
+      "$GRIDMQ_BIN" --config "$dir/gridmq.toml" --listen "tcp://127.0.0.1:$p" --threads 2 \
+        --data-dir "$dir/data" --log-level warn >"$dir/log" 2>&1 &
+      ;;
+    mosquitto)
+      printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 1000000\nmax_inflight_messages 0\npersistence false\nlog_dest stderr\nlog_type error\n' \
+        "$p" >"$dir/mosquitto.conf"
+      "$MOSQUITTO_BIN" -c "$dir/mosquitto.conf" >"$dir/log" 2>&1 &
+      ;;
+  esac
+  PID=$!
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "bench_fanin.sh: $case did not start, see $dir/log" >&2
+  cat "$dir/log" >&2
+  exit 1
+}
+
+declare -A SUM CPU
+printf '%-11s %5s %14s %14s %16s\n' case round acked_msg_s received_msg_s broker_us_per_msg
+for round in $(seq "$ROUNDS"); do
+  for case in gridmq-off gridmq-on gridmq-mem mosquitto; do
+    p=$(port)
+    start "$case" "$p"
+    json="$WORK/$case-$round.json"
+    if [[ -n "$DURABLE" ]]; then
+      mosquitto_sub -h 127.0.0.1 -p "$p" -i "durable-$case-$round" -c -q 1 -t 'mtr/v1/t1/+/up/reading' >/dev/null 2>&1 &
+      SUB=$!
+      sleep 0.5
+    fi
+    "$BENCH_BIN" fanin --port "$p" --clients "$CLIENTS" --subscribers 1 --qos 1 --rate "$RATE" \
+      --duration "$DURATION" --warmup 2 --broker-pid "$PID" --json "$json" --quiet
+    stop
+    if [[ $case == gridmq-on || $case == gridmq-mem ]] && grep -q 'meter_validation: \(reject\|drop\|quarantine\)' "$WORK/$case-$p/log"; then
+      echo "bench_fanin.sh: meter_validation did not accept every bench message:" >&2
+      grep -m5 'meter_validation:' "$WORK/$case-$p/log" >&2
+      exit 1
+    fi
+    acked=$(jq -r '.summary.acked_msg_s' "$json")
+    recv=$(jq -r '.summary.received_msg_s' "$json")
+    cpu=$(jq -r '.summary.broker_cpu_us_per_msg' "$json")
+    printf '%-11s %5s %14s %14s %16s\n' "$case" "$round" "$acked" "$recv" "$cpu"
+    SUM[$case]=$(echo "${SUM[$case]:-0} + $acked" | bc -l)
+    CPU[$case]=$(echo "${CPU[$case]:-0} + $cpu" | bc -l)
+  done
+done
+off=${SUM[gridmq-off]}; on=${SUM[gridmq-on]}; mem=${SUM[gridmq-mem]}; mq=${SUM[mosquitto]}
+printf '\nmean acked msg/s: gridmq off %.0f, on %.0f, on (state in memory) %.0f, mosquitto %.0f\n' \
+  "$(echo "$off / $ROUNDS" | bc -l)" "$(echo "$on / $ROUNDS" | bc -l)" \
+  "$(echo "$mem / $ROUNDS" | bc -l)" "$(echo "$mq / $ROUNDS" | bc -l)"
+printf 'ratios: on/off %.3f (cost %.1f%%), mem/off %.3f (cost %.1f%%)\n' \
+  "$(echo "$on / $off" | bc -l)" "$(echo "(1 - $on / $off) * 100" | bc -l)" \
+  "$(echo "$mem / $off" | bc -l)" "$(echo "(1 - $mem / $off) * 100" | bc -l)"
+printf '        off/mosquitto %.3f, on/mosquitto %.3f, mem/mosquitto %.3f\n' \
+  "$(echo "$off / $mq" | bc -l)" "$(echo "$on / $mq" | bc -l)" "$(echo "$mem / $mq" | bc -l)"
+coff=${CPU[gridmq-off]}; con=${CPU[gridmq-on]}; cmem=${CPU[gridmq-mem]}; cmq=${CPU[mosquitto]}
+printf 'mean broker CPU us/msg: off %.2f, on %.2f, mem %.2f, mosquitto %.2f; on/off %.3f, mem/off %.3f, off/mosquitto %.3f\n' \
+  "$(echo "$coff / $ROUNDS" | bc -l)" "$(echo "$con / $ROUNDS" | bc -l)" "$(echo "$cmem / $ROUNDS" | bc -l)" \
+  "$(echo "$cmq / $ROUNDS" | bc -l)" "$(echo "$con / $coff" | bc -l)" "$(echo "$cmem / $coff" | bc -l)" \
+  "$(echo "$coff / $cmq" | bc -l)"

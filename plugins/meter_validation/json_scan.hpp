@@ -1,0 +1,72 @@
+#pragma once
+// A strict JSON (RFC 8259) parser into a flat array of nodes over the original text, made for the
+// data path: one pass, no allocation once the node array has grown to the message shape (reuse
+// one JsonScan per thread), strings stay views into the payload (decoded only when they contain
+// escapes). Checks everything nlohmann's parser checks that matters here: grammar, string escapes
+// (surrogate pairs included), control characters, UTF-8, numbers, and a nesting limit.
+//
+// Layout: node 0 is the root. A container's children follow it; Node::next is the index after
+// the node's whole subtree (its next sibling). An object's children alternate key (a string node)
+// and value.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gridmq::plugins::meter_validation {
+
+class JsonScan {
+ public:
+  enum class Type : std::uint8_t { kNull, kFalse, kTrue, kNumber, kString, kArray, kObject };
+  struct Node {
+    Type type = Type::kNull;
+    bool escaped = false;              // kString: contains a backslash escape
+    bool integer = false;              // kNumber: no fraction, no exponent
+    std::uint32_t count = 0;           // kArray: elements; kObject: members
+    std::uint32_t begin = 0, end = 0;  // text (a string's content, without the quotes)
+    std::uint32_t next = 0;
+  };
+  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+  static constexpr int kMaxDepth = 32;
+
+  /// false when `text` is not exactly one JSON value (surrounded by whitespace only).
+  bool parse(std::string_view text);
+
+  const Node& node(std::uint32_t i) const { return nodes_[i]; }
+  Type type(std::uint32_t i) const { return nodes_[i].type; }
+  std::uint32_t next(std::uint32_t i) const { return nodes_[i].next; }
+  /// The value of member `key` of object `obj`, or kNone.
+  std::uint32_t find(std::uint32_t obj, std::string_view key) const;
+  /// Raw text of a node (a string's content without quotes, escapes not decoded).
+  std::string_view raw(std::uint32_t i) const {
+    return text_.substr(nodes_[i].begin, nodes_[i].end - nodes_[i].begin);
+  }
+  /// A string node's value: a view into the text, or (with escapes) decoded into `scratch`.
+  std::string_view str(std::uint32_t i, std::string& scratch) const;
+
+  bool is_string(std::uint32_t i) const { return i != kNone && type(i) == Type::kString; }
+  bool is_number(std::uint32_t i) const { return i != kNone && type(i) == Type::kNumber; }
+  bool is_integer(std::uint32_t i) const { return is_number(i) && nodes_[i].integer; }
+  /// An integer number node that fits; false otherwise.
+  bool int64(std::uint32_t i, std::int64_t& out) const;
+  bool uint64(std::uint32_t i, std::uint64_t& out) const;
+  bool number(std::uint32_t i, double& out) const;
+
+ private:
+  bool value(int depth);
+  bool string(Node& n);
+  bool number_token(Node& n);
+  void skip_ws() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
+                                   text_[pos_] == '\r' || text_[pos_] == '\t')) {
+      ++pos_;
+    }
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace gridmq::plugins::meter_validation

@@ -1,0 +1,55 @@
+#pragma once
+// What meter_validation remembers per meter: per kind the last seq and a window of recently seen
+// seqs (duplicates), the boot counter, and the last value of every energy register and pulse
+// channel (decrease and plausibility checks). Persisted as one plugin key per meter
+// ("<tenant>/<meter_id>") in the Store, in the same commit as the message that changed it.
+//
+// VALUE LAYOUT (little-endian), version 1:
+//   u8 version=1 | i64 boot (-1 = none) | u32 epoch
+//   5 x { u8 has_seq | u64 last_seq | u64 window }        (by Kind)
+//   u16 n | n x { u8 key_len | key | i64 value | i64 ts_ms }
+// window bit i set = seq (last_seq - 1 - i) was seen (i < 64).
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugins/meter_validation/settings.hpp"
+
+namespace gridmq::plugins::meter_validation {
+
+inline constexpr std::uint64_t kSeqWindow = 64;
+
+struct SeqState {
+  bool has = false;
+  std::uint64_t last = 0;
+  std::uint64_t window = 0;
+};
+
+enum class SeqCheck : std::uint8_t { kNext, kGap, kOutOfOrder, kDuplicate, kStale };
+
+/// Classifies `seq` against `s` and records it (unless duplicate/stale).
+SeqCheck check_and_record_seq(SeqState& s, std::uint64_t seq);
+
+struct RegisterState {
+  std::string key;  // OBIS code, or "pulse:<ch>"
+  std::int64_t value = 0;
+  std::int64_t ts_ms = 0;
+};
+
+struct MeterState {
+  std::int64_t boot = -1;
+  std::uint32_t epoch = 0;  // bumped on every register decrease (rollover / reset / exchange)
+  std::array<SeqState, kKindCount> seq;
+  std::vector<RegisterState> registers;
+
+  RegisterState* find_register(std::string_view key);
+};
+
+std::string encode_state(const MeterState& s);
+/// false when `bytes` is not a valid version-1 value.
+bool decode_state(std::string_view bytes, MeterState& out);
+
+}  // namespace gridmq::plugins::meter_validation

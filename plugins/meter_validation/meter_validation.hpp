@@ -1,0 +1,72 @@
+#pragma once
+// meter_validation: checks every publish from meters and hubs against the metering profile
+// (design.md §6, domain.md §2 "Validation at ingest"). See README.md for the rules, config keys,
+// topics and payloads.
+//
+// THREADING: on_publish runs on any worker. Per-meter state lives in kShards shards, each with its
+// own mutex, held while one message of a meter is checked against and applied to its state. The
+// settings are an immutable object behind an atomic pointer (reload swaps it; old ones are kept
+// until shutdown, so a worker never sees a freed one).
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "plugins/meter_validation/meter_state.hpp"
+#include "plugins/meter_validation/settings.hpp"
+#include "plugins/meter_validation/stats.hpp"
+#include "plugins/plugin.hpp"
+
+namespace gridmq::plugins::meter_validation {
+
+inline constexpr std::string_view kName = "meter_validation";
+/// The plugin key holding the state format version ("1").
+inline constexpr std::string_view kFormatKey =
+    "\x01"
+    "format";
+
+class MeterValidation final : public Plugin {
+ public:
+  std::string_view name() const override { return kName; }
+  void validate(const config::PluginSection& config) const override;
+  void init(const InitContext& ctx) override;
+  std::optional<std::string> reload(const ReloadContext& ctx) override;
+  Hooks hooks() const override {
+    Hooks h;
+    h.publish = true;
+    return h;
+  }
+  void on_publish(const PublishEvent& e, PublishResult& result) override;
+  void metrics(MetricsWriter& out) const override;
+
+  const Stats& stats() const { return stats_; }
+  std::size_t meters_tracked() const;
+
+ private:
+  static constexpr std::size_t kShards = 64;
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, MeterState> meters;  // key "<tenant>/<meter_id>"; guarded by mu
+  };
+  MeterState& state_locked(Shard& shard, const std::string& key);  // requires shard.mu
+  void log_outcome(Action a, Reason r, std::string_view meter, std::string_view detail,
+                   std::int64_t now_ms);
+
+  std::atomic<const Settings*> settings_{nullptr};
+  std::mutex settings_mu_;
+  std::vector<std::unique_ptr<const Settings>> all_settings_;  // guarded by settings_mu_
+  storage::Store* store_ = nullptr;
+  spdlog::logger* log_ = nullptr;
+  const auth::Bindings* bindings_ = nullptr;
+  std::array<Shard, kShards> shards_;
+  Stats stats_;
+  std::atomic<std::uint64_t> state_errors_{0};
+};
+
+PluginPtr make_plugin();
+
+}  // namespace gridmq::plugins::meter_validation

@@ -1,0 +1,79 @@
+// JsonScan accepts exactly what a strict JSON parser accepts: checked against nlohmann::json on
+// valid and invalid inputs (nlohmann is the reference here, never on the data path), and the node
+// layout the validator walks.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "plugin_test_util.hpp"
+#include "plugins/meter_validation/json_scan.hpp"
+
+namespace gridmq::plugins::meter_validation {
+namespace {
+
+bool reference_accepts(std::string_view text) {
+  return !nlohmann::json::parse(text.begin(), text.end(), nullptr, false).is_discarded();
+}
+
+TEST(JsonScanTest, AgreesWithAStrictParser) {
+  const std::string inputs[] = {
+      "{}", "[]", "{\"a\":1}", " {\"a\" : [1, 2.5, -3e2, true, false, null] } ", "\"x\"", "0", "-0",
+      "1.0E+2", "{\"a\":{\"b\":{\"c\":[]}}}", "{\"k\":\"\\u00e9\\n\\\"\"}",
+      "{\"k\":\"\\ud83d\\ude00\"}", "{\"k\":\"caf\xc3\xa9\"}", "[1,[2,[3]]]",
+      // invalid
+      "", "{", "}", "{\"a\":1,}", "[1,]", "{\"a\" 1}", "{a:1}", "01", "1.", ".5", "-", "1e", "+1",
+      "tru", "nul", "\"unterminated", "\"tab\there\"", "\"\\x\"", "\"\\u12\"", "\"\\ud83d\"",
+      "\"\\ude00\"", "\"\xff\"", "\"\xc3\"", "\"\xed\xa0\x80\"", "{} {}", "[1] x", "{\"a\":1}}",
+      "NaN", "[\"a\" \"b\"]", test::example_reading(), test::example_reading().substr(0, 100)};
+  JsonScan scan;
+  for (const auto& text : inputs) {
+    EXPECT_EQ(scan.parse(text), reference_accepts(text)) << text;
+  }
+}
+
+TEST(JsonScanTest, NestingIsBounded) {
+  JsonScan scan;
+  EXPECT_TRUE(scan.parse(std::string(30, '[') + std::string(30, ']')));
+  EXPECT_FALSE(scan.parse(std::string(100000, '[') + std::string(100000, ']')));
+}
+
+TEST(JsonScanTest, NodesOfTheExampleReading) {
+  JsonScan j;
+  ASSERT_TRUE(j.parse(test::example_reading()));
+  EXPECT_EQ(j.type(0), JsonScan::Type::kObject);
+  EXPECT_EQ(j.node(0).count, 6u);
+  std::uint64_t seq = 0;
+  EXPECT_TRUE(j.uint64(j.find(0, "seq"), seq));
+  EXPECT_EQ(seq, 48213u);
+  std::string scratch;
+  EXPECT_EQ(j.str(j.find(0, "ts"), scratch), "2025-03-30T00:45:00Z");
+  const auto regs = j.find(0, "regs");
+  ASSERT_EQ(j.type(regs), JsonScan::Type::kArray);
+  EXPECT_EQ(j.node(regs).count, 4u);
+  const auto second = j.next(regs + 1);
+  std::int64_t val = 0;
+  EXPECT_TRUE(j.int64(j.find(second, "val"), val));
+  EXPECT_EQ(val, 4321);
+  EXPECT_EQ(j.find(0, "missing"), JsonScan::kNone);
+  EXPECT_EQ(j.str(j.find(j.next(j.find(0, "regs") + 1) + 0, "unit"), scratch), "Wh");
+}
+
+TEST(JsonScanTest, EscapedStringsDecode) {
+  JsonScan j;
+  ASSERT_TRUE(j.parse(R"({"u\u006eit":"\u0057h","e":"\ud83d\ude00","n":1.5e3,"i":-12})"));
+  std::string scratch;
+  EXPECT_EQ(j.str(j.find(0, "unit"), scratch), "Wh");
+  EXPECT_EQ(j.str(j.find(0, "e"), scratch), "\xf0\x9f\x98\x80");
+  double d = 0;
+  EXPECT_TRUE(j.number(j.find(0, "n"), d));
+  EXPECT_DOUBLE_EQ(d, 1500);
+  std::int64_t i = 0;
+  EXPECT_FALSE(j.int64(j.find(0, "n"), i));  // not an integer token
+  EXPECT_TRUE(j.int64(j.find(0, "i"), i));
+  std::uint64_t u = 0;
+  EXPECT_FALSE(j.uint64(j.find(0, "i"), u));
+}
+
+}  // namespace
+}  // namespace gridmq::plugins::meter_validation

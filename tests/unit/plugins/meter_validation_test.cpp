@@ -1,0 +1,231 @@
+// meter_validation through the plugin host: verdicts the broker acts on, state committed and
+// restored through a Store, metrics, the rate-limited log, reload.
+
+#include <gtest/gtest.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "plugin_test_util.hpp"
+#include "plugins/host.hpp"
+#include "plugins/meter_validation/meter_state.hpp"
+#include "plugins/meter_validation/meter_validation.hpp"
+
+namespace gridmq::plugins {
+namespace {
+
+using meter_validation::Action;
+using meter_validation::Reason;
+using test::kNow;
+using test::reading;
+using test::ts_at;
+
+const std::string kMeter = "1EMH0012345678";
+const std::string kTopic = "mtr/v1/t1/1EMH0012345678/up/reading";
+constexpr std::string_view kConfig =
+    "[plugins.meter_validation]\nenabled = true\nlog_interval_s = 10\n";
+
+class Host : public ::testing::Test {
+ protected:
+  Host() : store_(storage::make_memory_store()) {
+    log_ = std::make_shared<spdlog::logger>(
+        "t", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text_));
+    start();
+  }
+
+  void start(std::string_view toml = kConfig) {
+    host_.reset();
+    PluginHost::Options o;
+    o.store = store_.get();
+    o.log = log_.get();
+    o.wall_clock = [this] { return now_; };
+    const auto cfg = config::parse_config(toml, "gridmq.toml");
+    host_ = PluginHost::create(builtin_registry(), cfg.plugins, o);
+    ASSERT_NE(host_, nullptr);
+  }
+
+  // What the broker does: run the hooks, then commit the state with the message.
+  PublishResult publish(const std::string& topic, const std::string& payload) {
+    const ClientInfo client{kMeter, &meter_, protocol::Version::kV5};
+    const protocol::Properties props;
+    const PublishEvent e{client, topic, payload, 1, false, props, host_->wall_ms()};
+    PublishResult r;
+    host_->on_publish(e, r);
+    if (!r.state.empty()) {
+      storage::Batch copy = r.state;
+      EXPECT_TRUE(store_->commit_sync(std::move(copy)).ok);
+    }
+    return r;
+  }
+
+  const meter_validation::MeterValidation& plugin() const {
+    return *static_cast<const meter_validation::MeterValidation*>(host_->plugins().at(0));
+  }
+
+  std::int64_t now_ = kNow;
+  std::unique_ptr<storage::Store> store_;
+  std::ostringstream log_text_;
+  std::shared_ptr<spdlog::logger> log_;
+  auth::Principal meter_{kMeter, auth::Role::kMeter};
+  std::unique_ptr<PluginHost> host_;
+};
+
+TEST_F(Host, AcceptedReadingWritesTheMeterStateInTheSameResult) {
+  const auto r = publish(kTopic, reading(kMeter, 1, ts_at(0), 100));
+  EXPECT_EQ(r.verdict, Verdict::kAccept);
+  ASSERT_EQ(r.state.size(), 1u);
+  const auto& c = r.state.changes()[0];
+  EXPECT_EQ(c.op, storage::Batch::Op::kPutPlugin);
+  EXPECT_EQ(c.key, "meter_validation");
+  EXPECT_EQ(c.key2, "t1/1EMH0012345678");
+  meter_validation::MeterState st;
+  ASSERT_TRUE(meter_validation::decode_state(c.value, st));
+  EXPECT_EQ(st.seq[0].last, 1u);
+  EXPECT_EQ(st.find_register("1-0:1.8.0")->value, 100);
+}
+
+TEST_F(Host, RejectCarriesTheReasonCodeAndString) {
+  const auto r = publish(kTopic, "{not json");
+  EXPECT_EQ(r.verdict, Verdict::kReject);
+  EXPECT_EQ(r.reason, protocol::ReasonCode::kPayloadFormatInvalid);
+  EXPECT_EQ(r.reason_string, "json_invalid: the payload is not a JSON object");
+  EXPECT_TRUE(r.state.empty());
+  EXPECT_EQ(plugin().stats().get("t1", Action::kReject, Reason::kJsonInvalid), 1u);
+}
+
+TEST_F(Host, StateSurvivesARestart) {
+  publish(kTopic, reading(kMeter, 7, ts_at(-900), 5000));
+  start();  // a new plugin instance on the same store
+  EXPECT_EQ(plugin().meters_tracked(), 0u);
+  const auto dup = publish(kTopic, reading(kMeter, 7, ts_at(-900), 5000));
+  EXPECT_EQ(dup.verdict, Verdict::kDrop);
+  const auto dec = publish(kTopic, reading(kMeter, 8, ts_at(0), 10));
+  EXPECT_EQ(dec.verdict, Verdict::kAccept);
+  ASSERT_TRUE(dec.payload.has_value());
+  EXPECT_NE(dec.payload->find(R"("flags":["register_decrease"],"epoch":1)"), std::string::npos);
+}
+
+TEST_F(Host, WithoutAStoreNothingIsWritten) {
+  store_.reset();
+  host_.reset();
+  PluginHost::Options o;
+  o.log = log_.get();
+  o.wall_clock = [this] { return now_; };
+  host_ = PluginHost::create(builtin_registry(), config::parse_config(kConfig, "g").plugins, o);
+  const ClientInfo client{kMeter, &meter_, protocol::Version::kV5};
+  const protocol::Properties props;
+  const std::string p = reading(kMeter, 1, ts_at(0), 1);
+  const PublishEvent e{client, kTopic, p, 1, false, props, kNow};
+  PublishResult r;
+  host_->on_publish(e, r);
+  EXPECT_EQ(r.verdict, Verdict::kAccept);
+  EXPECT_TRUE(r.state.empty());
+}
+
+TEST_F(Host, TaggedPayloadStaysValidJson) {
+  publish(kTopic, reading(kMeter, 1, ts_at(-900), 5000));
+  const auto r = publish(kTopic, reading(kMeter, 2, ts_at(0), 10));
+  ASSERT_TRUE(r.payload.has_value());
+  const auto j = nlohmann::json::parse(*r.payload);
+  EXPECT_EQ(j["flags"][0], "register_decrease");
+  EXPECT_EQ(j["regs"][0]["val"], 10);
+  ASSERT_EQ(r.user_properties.size(), 1u);
+}
+
+TEST_F(Host, QuarantineRedirectsWithTheReason) {
+  publish(kTopic, reading(kMeter, 1, ts_at(-900), 0));
+  const auto r = publish(kTopic, reading(kMeter, 2, ts_at(0), 50'000));  // 200 kW for 15 min
+  EXPECT_EQ(r.verdict, Verdict::kRedirect);
+  ASSERT_TRUE(r.topic.has_value());
+  EXPECT_EQ(*r.topic, "quarantine/" + kTopic);
+  const auto j = nlohmann::json::parse(*r.payload);
+  EXPECT_EQ(j["reason"], "implausible");
+  EXPECT_EQ(j["topic"], kTopic);
+  EXPECT_EQ(j["msg"]["seq"], 2);
+  EXPECT_EQ(plugin().stats().get("t1", Action::kQuarantine, Reason::kImplausible), 1u);
+  EXPECT_FALSE(r.state.empty());  // the message was accepted: its seq counts
+}
+
+TEST_F(Host, MetricsCountPerTenantActionAndReason) {
+  publish(kTopic, reading(kMeter, 1, ts_at(0), 1));
+  publish(kTopic, reading(kMeter, 1, ts_at(0), 1));
+  publish(kTopic, reading(kMeter, 2, ts_at(0), 1, "kWh"));
+  const std::string m = host_->metrics();
+  EXPECT_NE(m.find("# TYPE gridmq_plugin_meter_validation_messages_total counter"),
+            std::string::npos);
+  EXPECT_NE(
+      m.find(
+          R"(gridmq_plugin_meter_validation_messages_total{tenant="t1",action="accept",reason="accepted"} 1)"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(m.find(R"({tenant="t1",action="drop",reason="duplicate"} 1)"), std::string::npos);
+  EXPECT_NE(m.find(R"({tenant="t1",action="reject",reason="unit_invalid"} 1)"), std::string::npos);
+  EXPECT_NE(m.find("gridmq_plugin_meter_validation_meters 1"), std::string::npos);
+}
+
+TEST_F(Host, LogLinesAreRateLimitedPerReasonAndNameTheMeter) {
+  for (int i = 0; i < 5; ++i) publish(kTopic, "{bad");
+  const std::string first = log_text_.str();
+  EXPECT_EQ(std::count(first.begin(), first.end(), '\n'), 1) << first;
+  EXPECT_NE(first.find("meter '1EMH0012345678'"), std::string::npos);
+  EXPECT_NE(first.find("json_invalid"), std::string::npos);
+  now_ += 10'001;
+  publish(kTopic, "{bad");
+  const std::string both = log_text_.str();
+  EXPECT_EQ(std::count(both.begin(), both.end(), '\n'), 2);
+  EXPECT_NE(both.find("(4 similar line(s) suppressed)"), std::string::npos) << both;
+}
+
+TEST_F(Host, TheInjectedClockDecidesTimestampChecks) {
+  const std::string p = reading(kMeter, 1, ts_at(600), 1);  // 10 min ahead of kNow
+  EXPECT_EQ(publish(kTopic, p).verdict, Verdict::kReject);
+  now_ += 600'000;
+  EXPECT_EQ(publish(kTopic, p).verdict, Verdict::kAccept);
+}
+
+TEST_F(Host, ReloadSwapsTheSettings) {
+  const std::string big = reading(kMeter, 1, ts_at(0), 1);
+  EXPECT_EQ(publish(kTopic, big).verdict, Verdict::kAccept);
+  const auto cfg = config::parse_config(
+      "[plugins.meter_validation]\nenabled = true\nmax_payload_bytes = 20\n", "gridmq.toml");
+  EXPECT_TRUE(host_->reload(cfg.plugins).empty());
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 2, ts_at(0), 1)).verdict, Verdict::kReject);
+  const auto bad = config::parse_config(
+      "[plugins.meter_validation]\nenabled = true\nmax_payload_bytes = 0\n", "gridmq.toml");
+  const auto problems = host_->reload(bad.plugins);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("gridmq.toml:3"), std::string::npos);
+}
+
+TEST_F(Host, StateRecordsRoundTripAndCorruptOnesAreRefused) {
+  meter_validation::MeterState s;
+  s.boot = 17;
+  s.epoch = 3;
+  meter_validation::check_and_record_seq(s.seq[2], 55);
+  meter_validation::check_and_record_seq(s.seq[2], 57);
+  s.registers.push_back({"1-0:1.8.0", 123456789, kNow});
+  s.registers.push_back({"pulse:1", 42, kNow - 1});
+  const std::string bytes = meter_validation::encode_state(s);
+  meter_validation::MeterState back;
+  ASSERT_TRUE(meter_validation::decode_state(bytes, back));
+  EXPECT_EQ(back.boot, 17);
+  EXPECT_EQ(back.epoch, 3u);
+  EXPECT_EQ(back.seq[2].last, 57u);
+  EXPECT_EQ(back.seq[2].window, s.seq[2].window);
+  ASSERT_EQ(back.registers.size(), 2u);
+  EXPECT_EQ(back.registers[1].key, "pulse:1");
+  EXPECT_FALSE(meter_validation::decode_state(bytes.substr(0, bytes.size() - 1), back));
+  EXPECT_FALSE(meter_validation::decode_state("\x02" + bytes.substr(1), back));
+  // A corrupt record in the store: the meter starts afresh and the error is counted.
+  storage::Batch b;
+  b.put_plugin("meter_validation", "t1/1EMH0012345678", "garbage");
+  ASSERT_TRUE(store_->commit_sync(std::move(b)).ok);
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 1, ts_at(0), 1)).verdict, Verdict::kAccept);
+  EXPECT_NE(host_->metrics().find("gridmq_plugin_meter_validation_state_errors_total 1"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace gridmq::plugins
