@@ -108,6 +108,12 @@ class BrokerCore {
                          const PublishContext& ctx = {},
                          std::function<void(const storage::Status&)> done = {});
 
+  /// Runs `done` once every commit handed in before this call is durable (commits complete in
+  /// order). Acknowledgements that store nothing use it to keep the order of the PUBLISHes.
+  void after_commits(std::function<void(const storage::Status&)> done) {
+    commit(storage::Batch{}, std::move(done));
+  }
+
   /// A subscriber completed a QoS 1/2 delivery (PUBACK / PUBCOMP): its durable entry goes.
   void delivered(Session& session, const Delivery& d);
   /// A subscriber sent PUBREC for a QoS 2 delivery: its durable entry records the release.

@@ -101,6 +101,9 @@ class ConnectionHandler {
   std::function<void(const storage::Status&)> defer(
       std::function<void(const storage::Status&)> on_worker);
   void complete_publish_ack(protocol::PubResponse ack, const storage::Status& st);
+  /// Sends an ack that stores nothing (a resend, a refusal, a duplicate): at once, or after the
+  /// acks still waiting for their commit (MQTT-4.6.0-2: acks go in the order of the PUBLISHes).
+  void send_ack_in_order(const protocol::PubResponse& ack);
   void refuse_connect(protocol::Version v, protocol::ReasonCode rc, std::string why);
   /// Protocol violation: v5 DISCONNECT with `rc` (and reason string), then close.
   void fail(protocol::ReasonCode rc, std::string why);

@@ -62,7 +62,7 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
       over = !resend && st->inbound_qos2.size() + deferred_acks_ >= cfg.receive_maximum;
     }
     if (resend) {  // a resend: acknowledged again, not routed again
-      send(ack);
+      send_ack_in_order(ack);
       return;
     }
     if (over) {
@@ -100,7 +100,7 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
            plugged->reason_string.size() + 11 <= client_max_packet_size_)) {
         ack.props.reason_string = std::move(plugged->reason_string);
       }
-      if (p.qos > 0) send(ack);
+      if (p.qos > 0) send_ack_in_order(ack);
       return;
     }
     // 3.1.1 has no way to say no: the message is dropped and the flow completes normally, or
@@ -150,7 +150,17 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     auto st = session_->lock();
     st->inbound_qos2.push_back(p.packet_id);
   }
-  send(ack);
+  send_ack_in_order(ack);
+}
+
+void ConnectionHandler::send_ack_in_order(const PubResponse& ack) {
+  if (deferred_acks_ == 0) {
+    send(ack);
+    return;
+  }
+  ++deferred_acks_;
+  core_.after_commits(
+      defer([this, ack](const storage::Status& st) { complete_publish_ack(ack, st); }));
 }
 
 std::function<void(const storage::Status&)> ConnectionHandler::defer(
@@ -177,7 +187,8 @@ void ConnectionHandler::complete_publish_ack(PubResponse ack, const storage::Sta
       return;
     }
     ack.reason = ReasonCode::kUnspecifiedError;
-    ack.props.reason_string = "storage failure";
+    ack.props = {};
+    if (problem_information_) ack.props.reason_string = "storage failure";  // MQTT-3.1.2-29
   }
   send(ack);
 }

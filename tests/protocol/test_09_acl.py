@@ -5,7 +5,7 @@ SUBACK 0x80 (3.1.1) / 0x87 (5.0, §3.9.3); v5 PUBACK/PUBREC 0x87 (§3.4.2.1); 3.
 acknowledged but not forwarded (3.1.1 has no negative ack; the connection stays open)."""
 
 import mqttbytes as mb
-from mqtttest import BrokerTestCase, each_proto, only_gridmq, run_tests
+from mqtttest import BrokerTestCase, each_proto, only_gridmq, persistent, run_tests
 
 NOT_AUTHORIZED = {4: 0x80, 5: 0x87}
 
@@ -48,6 +48,26 @@ class Acl(BrokerTestCase):
         a.subscribe("acl/%s/#" % alice, qos=1, expect_codes=[1])
         b.subscribe("acl/%s/#" % alice, qos=1, expect_codes=[NOT_AUTHORIZED[proto]])
         b.subscribe("acl/%s/#" % bob, qos=1, expect_codes=[1])
+
+    @each_proto
+    def test_refused_publish_acked_after_earlier_durable_ones(self, proto):
+        """Acks keep the order of the PUBLISHes [MQTT-4.6.0-2]: a PUBLISH the ACL refuses (5.0:
+        0x87; 3.1.1: dropped, acked with success) right behind one whose ack waits for its commit
+        to disk (an offline persistent subscriber queues it) is acknowledged after that one."""
+        cid = self.uid("dur")
+        sub = self.client(proto)
+        sub.connect(cid, **persistent(proto, 300))
+        sub.subscribe("acl/inbox/%s" % cid, qos=1, expect_codes=[1])
+        sub.disconnect()
+        _, pub = self.named(proto, "p")
+        for rnd in range(5):
+            kept, refused = 10 + 2 * rnd, 11 + 2 * rnd
+            pub.send(mb.gen_publish("acl/inbox/%s" % cid, b"kept", qos=1, mid=kept, proto=proto))
+            pub.send(mb.gen_publish("acl/public/denied", b"no", qos=1, mid=refused, proto=proto))
+            first, second = pub.expect(mb.PUBACK), pub.expect(mb.PUBACK)
+            self.assertEqual((first.mid, second.mid), (kept, refused), "acks out of PUBLISH order")
+            if proto == 5:
+                self.assertEqual(second.rc, NOT_AUTHORIZED[5])
 
     @each_proto
     def test_publish_allowed_delivered(self, proto):
