@@ -233,6 +233,33 @@ def _rc_ok(rc, expect_rc):
     return rc == expect_rc
 
 
+class SharedBrokerCase(unittest.TestCase):
+    """Base for test classes whose setUpClass starts their own `cls.broker` (TLS listeners,
+    identities, plugins). Per case: `self.closers` run in reverse order at the end, a broker that
+    died fails the case, and on failure the broker log written during the case is printed."""
+
+    broker = None
+
+    def setUp(self):
+        self.closers = []
+        self.log_start = self.broker.log_size()
+
+    def tearDown(self):
+        for c in reversed(self.closers):
+            c()
+        if not self.broker.alive():
+            self.broker.dump_log()
+            self.fail("broker died during this case")
+
+    def run(self, result=None):
+        result = result if result is not None else self.defaultTestResult()
+        before = len(result.failures) + len(result.errors)
+        out = super().run(result)
+        if len(result.failures) + len(result.errors) > before and getattr(self, "log_start", None) is not None:
+            self.broker.dump_log(since=self.log_start)
+        return out
+
+
 class BrokerTestCase(unittest.TestCase):
     """One broker per class; per case: unique ids, sockets closed at the end, broker liveness checked,
     and on failure the broker log written during the case is printed."""

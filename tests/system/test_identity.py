@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mqttbytes as mb  # noqa: E402
 from broker import Broker, is_mosquitto  # noqa: E402
 from independent_clients import MOSQUITTO_PUB, MOSQUITTO_SUB, Paho  # noqa: E402
-from mqtttest import PROTOS, RawClient, each_proto, run_tests, wait_until  # noqa: E402
+from mqtttest import PROTOS, RawClient, SharedBrokerCase, each_proto, run_tests, wait_until  # noqa: E402
 from test_tls import TlsClient, make_certs, tls_listener  # noqa: E402
 
 _REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -118,7 +118,7 @@ class TlsRawClient(RawClient):
                     pass
 
 
-class IdentityCase(unittest.TestCase):
+class IdentityCase(SharedBrokerCase):
     """One certificate set, password file, bindings and ACL policy file, and one broker per class."""
 
     bindings = "HUB0001: MTR0000001 MTR0000002\n"
@@ -155,25 +155,6 @@ class IdentityCase(unittest.TestCase):
     def tearDownClass(cls):
         cls.broker.close()
         shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def setUp(self):
-        self.closers = []
-        self.log_start = self.broker.log_size()
-
-    def tearDown(self):
-        for c in reversed(self.closers):
-            c()
-        if not self.broker.alive():
-            self.broker.dump_log()
-            self.fail("broker died during this case")
-
-    def run(self, result=None):
-        result = result if result is not None else self.defaultTestResult()
-        before = len(result.failures) + len(result.errors)
-        out = super().run(result)
-        if len(result.failures) + len(result.errors) > before and getattr(self, "log_start", None) is not None:
-            self.broker.dump_log(since=self.log_start)
-        return out
 
     # -- clients ---------------------------------------------------------------------------------
     def cert_client(self, name, proto):

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mqttbytes as mb  # noqa: E402
 from broker import Broker, is_mosquitto  # noqa: E402
 from independent_clients import MOSQUITTO_PUB, Paho  # noqa: E402
-from mqtttest import RawClient, run_tests, wait_until  # noqa: E402
+from mqtttest import RawClient, SharedBrokerCase, run_tests, wait_until  # noqa: E402
 from test_tls import TlsClient, make_certs, tls_listener  # noqa: E402
 
 METERS = 6  # MTR0000001 .. MTR0000006
@@ -50,7 +50,7 @@ def reading(meter, seq, wh, at=None, unit="Wh", v=1):
                       separators=(",", ":"))
 
 
-class MeterValidationCase(unittest.TestCase):
+class MeterValidationCase(SharedBrokerCase):
     """One certificate set and one broker per class: tcp (subscribers) + tls (meters, hubs)."""
 
     plugin = {}
@@ -83,24 +83,8 @@ class MeterValidationCase(unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def setUp(self):
-        self.closers = []
-        self.log_start = self.broker.log_size()
+        super().setUp()
         self.tenant = "t%d" % next(_tenant)
-
-    def tearDown(self):
-        for c in reversed(self.closers):
-            c()
-        if not self.broker.alive():
-            self.broker.dump_log()
-            self.fail("broker died during this case")
-
-    def run(self, result=None):
-        result = result if result is not None else self.defaultTestResult()
-        before = len(result.failures) + len(result.errors)
-        out = super().run(result)
-        if len(result.failures) + len(result.errors) > before and getattr(self, "log_start", None) is not None:
-            self.broker.dump_log(since=self.log_start)
-        return out
 
     # -- clients ---------------------------------------------------------------------------------
     def device(self, name, proto):

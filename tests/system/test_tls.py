@@ -22,7 +22,7 @@ import unittest
 import mqttbytes as mb
 from broker import Broker, is_mosquitto
 from independent_clients import MOSQUITTO_PUB, MOSQUITTO_SUB, Paho
-from mqtttest import run_tests, wait_until
+from mqtttest import SharedBrokerCase, run_tests, wait_until
 
 _REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEV_CERTS = os.path.join(_REPO, "config", "dev-certs.sh")
@@ -121,7 +121,7 @@ class TlsClient:
             pass
 
 
-class TlsCase(unittest.TestCase):
+class TlsCase(SharedBrokerCase):
     """One certificate set and one broker (tcp + tls listeners) per class. These cases test the TLS
     transport, with any client id and topic: the listener is anonymous after the handshake (identity
     and ACLs are tested in test_identity*.py)."""
@@ -141,25 +141,6 @@ class TlsCase(unittest.TestCase):
     def tearDownClass(cls):
         cls.broker.close()
         shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def setUp(self):
-        self.closers = []
-        self.log_start = self.broker.log_size()
-
-    def tearDown(self):
-        for c in self.closers:
-            c()
-        if not self.broker.alive():
-            self.broker.dump_log()
-            self.fail("broker died during this case")
-
-    def run(self, result=None):
-        result = result if result is not None else self.defaultTestResult()
-        before = len(result.failures) + len(result.errors)
-        out = super().run(result)
-        if len(result.failures) + len(result.errors) > before and getattr(self, "log_start", None) is not None:
-            self.broker.dump_log(since=self.log_start)
-        return out
 
     def tls(self, name, port=None, **kw):
         c = TlsClient(port or self.tls_port, self.certs, name, **kw)
