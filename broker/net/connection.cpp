@@ -14,15 +14,18 @@ namespace gridmq::net {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, session::BrokerCore& core,
-                       spdlog::logger& log)
-    : worker_(worker), socket_(std::move(socket)), log_(log), handler_(core, *this, Clock::now()) {
+Connection::Connection(Worker& worker, Socket socket, session::BrokerCore& core)
+    : worker_(worker), socket_(std::move(socket)), handler_(core, *this, Clock::now()) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 Connection::~Connection() {
   worker_.unlink(this);
+}
+
+spdlog::logger& Connection::log() const {
+  return worker_.log();
 }
 
 void Connection::start() {
@@ -205,7 +208,7 @@ void Connection::close() {
   boost::system::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  log_.debug("connection closed (client '{}')", handler_.client_id());
+  log().debug("connection closed (client '{}')", handler_.client_id());
   worker_.unlink(this);
 }
 

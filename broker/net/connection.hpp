@@ -11,6 +11,7 @@
 // Peer interface), which post to it.
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <memory>
@@ -34,8 +35,12 @@ class Worker;
 
 class Connection : public session::Peer, public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Worker& worker, boost::asio::ip::tcp::socket socket, session::BrokerCore& core,
-             spdlog::logger& log);
+  /// A TCP socket bound to the worker's io_context executor: 40 bytes smaller than
+  /// ip::tcp::socket (no type-erased any_io_executor), and so is every pending wait on it.
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                                  boost::asio::io_context::executor_type>;
+
+  Connection(Worker& worker, Socket socket, session::BrokerCore& core);
   ~Connection() override;
 
   /// Starts reading (TLS: the handshake first); call once, on the worker's thread, after
@@ -74,6 +79,8 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
   void on_written(const boost::system::error_code& ec);
   virtual void close();
 
+  spdlog::logger& log() const;
+
   void read();
   void on_readable();
   void flush();
@@ -83,8 +90,7 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
   Connection* prev_ = nullptr;  // the Worker's intrusive list
   Connection* next_ = nullptr;
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
-  spdlog::logger& log_;
+  Socket socket_;
   session::ConnectionHandler handler_;
   // Bytes of an incomplete packet, kept between reads (allocated only while there are some).
   std::unique_ptr<std::vector<std::uint8_t>> partial_;

@@ -37,7 +37,7 @@ Server::Server(const config::BrokerConfig& cfg, std::shared_ptr<auth::AccessCont
     auth_.push_back(*a);
   }
   unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i));
+  for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i, *log_));
 }
 
 Server::~Server() {
@@ -90,8 +90,13 @@ void Server::accept(std::size_t listener) {
   next_worker_ = (next_worker_ + 1) % workers_.size();
   acceptors_[listener].async_accept(
       worker.context(),
-      [this, listener, &worker](const boost::system::error_code& ec, asio::ip::tcp::socket s) {
+      [this, listener, &worker](const boost::system::error_code& ec, Connection::Socket s) {
         if (ec == asio::error::operation_aborted || stopped_) return;
+        // The next accept first: it reuses this accept's operation memory (Asio recycles it per
+        // thread), so the post below gets a block of its own size. Posted the other way round,
+        // the accept's larger block would travel to the worker and end up held by the
+        // connection's pending read for as long as it is idle.
+        accept(listener);
         const auto now = Clock::now();
         if (ec) {
           log_->warn("accept failed: {}", ec.message());  // e.g. out of file descriptors
@@ -115,16 +120,14 @@ void Server::accept(std::size_t listener) {
             }
             std::shared_ptr<Connection> c;
             if (tls_[listener]) {
-              c = std::make_shared<TlsConnection>(worker, std::move(sock), *core_, *log_,
-                                                  tls_[listener]);
+              c = std::make_shared<TlsConnection>(worker, std::move(sock), *core_, *tls_[listener]);
             } else {
-              c = std::make_shared<Connection>(worker, std::move(sock), *core_, *log_);
+              c = std::make_shared<Connection>(worker, std::move(sock), *core_);
             }
             c->set_authentication(auth_[listener]);
             c->start();
           });
         }
-        accept(listener);
       });
 }
 

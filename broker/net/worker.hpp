@@ -9,13 +9,17 @@
 #include <thread>
 #include <vector>
 
+namespace spdlog {
+class logger;
+}
+
 namespace gridmq::net {
 
 class Connection;
 
 class Worker {
  public:
-  explicit Worker(unsigned index) : index_(index) {}
+  Worker(unsigned index, spdlog::logger& log) : index_(index), log_(log) {}
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -29,6 +33,9 @@ class Worker {
 
   boost::asio::io_context& context() { return ctx_; }
   unsigned index() const { return index_; }
+  /// The broker's logger, for the worker's connections (one reference here instead of one in
+  /// every connection).
+  spdlog::logger& log() const { return log_; }
 
   /// Read buffer shared by the worker's connections: a connection reads into it and keeps only
   /// the bytes of an incomplete packet, so idle connections hold no read buffer.
@@ -44,6 +51,7 @@ class Worker {
 
  private:
   const unsigned index_;
+  spdlog::logger& log_;
   // Declared before ctx_: connections destroyed with ctx_'s pending handlers unlink themselves.
   Connection* head_ = nullptr;
   std::size_t count_ = 0;
