@@ -177,10 +177,10 @@ asio::socket_base::wait_type TlsConnection::read_wait() const {
 
 void TlsConnection::write_out() {
   if (closed_) return;
-  for (int round = 0; round < kWriteRoundsPerTurn && written_ < writing_buf_.size(); ++round) {
+  for (int round = 0; round < kWriteRoundsPerTurn && written_ < buffers_->writing.size(); ++round) {
     ERR_clear_error();
-    const int n =
-        SSL_write(ssl_, writing_buf_.data() + written_, clamp_int(writing_buf_.size() - written_));
+    const int n = SSL_write(ssl_, buffers_->writing.data() + written_,
+                            clamp_int(buffers_->writing.size() - written_));
     if (n > 0) {
       written_ += static_cast<std::size_t>(n);
       continue;
@@ -207,7 +207,7 @@ void TlsConnection::write_out() {
     on_written(asio::error::connection_reset);
     return;
   }
-  if (written_ < writing_buf_.size()) {
+  if (written_ < buffers_->writing.size()) {
     asio::post(worker_.context(), [self = std::static_pointer_cast<TlsConnection>(
                                        shared_from_this())] { self->write_out(); });
     return;

@@ -54,7 +54,7 @@ class TlsConnection final : public Connection {
   TlsContext& tls_;
   ssl_st* ssl_ = nullptr;
   std::chrono::steady_clock::time_point handshake_deadline_;
-  std::size_t written_ = 0;  // bytes of writing_buf_ already handed to SSL_write
+  std::size_t written_ = 0;  // bytes of buffers_->writing already handed to SSL_write
 };
 
 }  // namespace gridmq::net
