@@ -85,8 +85,9 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
   void on_readable();
   void flush();
 
-  // Same members and order as before the TLS split: a TCP connection's size is a benchmarked
-  // target (idle memory per connection).
+  // An idle connection's size is a benchmarked target (bench/README.md: idle and tls_compare):
+  // nothing here that an idle connection does not need, the flags last (TlsConnection's own
+  // flags fill the tail padding), the logger reached through the Worker.
   Connection* prev_ = nullptr;  // the Worker's intrusive list
   Connection* next_ = nullptr;
   Worker& worker_;
@@ -111,7 +112,7 @@ class Connection : public session::Peer, public std::enable_shared_from_this<Con
   std::atomic<bool> wake_pending_{false};
 
  private:
-  friend class Worker;  // the intrusive list
+  friend class Worker;  // the intrusive list and the sweep
 
   /// Frees buffers_ when nothing is being written and no packet is incomplete (the sweep).
   void release_idle_buffers();
