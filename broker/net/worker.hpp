@@ -26,7 +26,8 @@ class Worker {
 
   void start();
   /// Starts the once-a-second sweep that runs every connection's keep-alive / connect timeout
-  /// check (one timer per worker instead of one per connection).
+  /// check (one timer per worker instead of one per connection) and frees the I/O buffers of
+  /// connections that went idle.
   void start_sweep();
   /// Lets run() return once no work is left, and joins the thread.
   void join();
