@@ -14,15 +14,18 @@ namespace gridmq::net {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-Connection::Connection(Worker& worker, asio::ip::tcp::socket socket, session::BrokerCore& core,
-                       spdlog::logger& log)
-    : worker_(worker), socket_(std::move(socket)), log_(log), handler_(core, *this, Clock::now()) {
+Connection::Connection(Worker& worker, Socket socket, session::BrokerCore& core)
+    : worker_(worker), socket_(std::move(socket)), handler_(core, *this, Clock::now()) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 Connection::~Connection() {
   worker_.unlink(this);
+}
+
+spdlog::logger& Connection::log() const {
+  return worker_.log();
 }
 
 void Connection::start() {
@@ -34,7 +37,7 @@ void Connection::start() {
 
 void Connection::read() {
   if (closed_ || reading_ || handler_.closing()) return;
-  if (writing_ && handler_.out().size() + writing_buf_.size() >
+  if (writing_ && handler_.out().size() + buffers_->writing.size() >
                       handler_.core().config().limits.max_output_buffer) {
     read_paused_ = true;  // the peer does not read what we send: stop reading what it sends
     return;
@@ -72,19 +75,19 @@ void Connection::on_readable() {
       if (used < data.size()) {
         std::vector<std::uint8_t> rest(data.begin() + static_cast<std::ptrdiff_t>(used),
                                        data.end());
-        if (!partial_) partial_ = std::make_unique<std::vector<std::uint8_t>>();
-        partial_->swap(rest);
-      } else {
-        partial_.reset();
+        buffers().partial.swap(rest);
+      } else if (buffers_) {
+        std::vector<std::uint8_t>().swap(buffers_->partial);  // frees it
       }
     };
-    if (!partial_) {
+    if (!buffers_ || buffers_->partial.empty()) {
       protocol::Bytes data(scratch.data(), n);
       tail(data, process_input(data));
     } else {
-      partial_->insert(partial_->end(), scratch.begin(),
-                       scratch.begin() + static_cast<std::ptrdiff_t>(n));
-      protocol::Bytes data(partial_->data(), partial_->size());
+      auto& partial = buffers_->partial;
+      partial.insert(partial.end(), scratch.begin(),
+                     scratch.begin() + static_cast<std::ptrdiff_t>(n));
+      protocol::Bytes data(partial.data(), partial.size());
       tail(data, process_input(data));
     }
     if (!more) break;
@@ -134,15 +137,16 @@ void Connection::flush() {
     }
     return;
   }
-  writing_buf_.clear();
-  writing_buf_.swap(out);
+  auto& writing = buffers().writing;
+  writing.clear();
+  writing.swap(out);
   writing_ = true;
-  handler_.set_unsent_bytes(writing_buf_.size());
+  handler_.set_unsent_bytes(writing.size());
   write_out();
 }
 
 void Connection::write_out() {
-  asio::async_write(socket_, asio::buffer(writing_buf_),
+  asio::async_write(socket_, asio::buffer(buffers_->writing),
                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                       self->on_written(ec);
                     });
@@ -158,13 +162,17 @@ void Connection::on_written(const boost::system::error_code& ec) {
     }
     return;
   }
-  if (writing_buf_.capacity() > 4096) std::string().swap(writing_buf_);
+  if (buffers_->writing.capacity() > 4096) std::string().swap(buffers_->writing);
   handler_.on_wake(Clock::now());
   flush();
   if (read_paused_ && !writing_) {
     read_paused_ = false;
     read();
   }
+}
+
+void Connection::release_idle_buffers() {
+  if (!writing_ && buffers_ && buffers_->partial.empty()) buffers_.reset();
 }
 
 void Connection::on_deadline(Clock::time_point now) {
@@ -205,7 +213,7 @@ void Connection::close() {
   boost::system::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  log_.debug("connection closed (client '{}')", handler_.client_id());
+  log().debug("connection closed (client '{}')", handler_.client_id());
   worker_.unlink(this);
 }
 

@@ -37,7 +37,7 @@ Server::Server(const config::BrokerConfig& cfg, std::shared_ptr<auth::AccessCont
     auth_.push_back(*a);
   }
   unsigned n = cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i));
+  for (unsigned i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>(i, *log_));
 }
 
 Server::~Server() {
@@ -95,8 +95,13 @@ void Server::accept(std::size_t listener) {
   next_worker_ = (next_worker_ + 1) % workers_.size();
   acceptors_[listener].async_accept(
       worker.context(),
-      [this, listener, &worker](const boost::system::error_code& ec, asio::ip::tcp::socket s) {
+      [this, listener, &worker](const boost::system::error_code& ec, Connection::Socket s) {
         if (ec == asio::error::operation_aborted || stopped_) return;
+        // The next accept first: it reuses this accept's operation memory (Asio recycles it per
+        // thread), so the post below gets a block of its own size. Posted the other way round,
+        // the accept's larger block would travel to the worker and end up held by the
+        // connection's pending read for as long as it is idle.
+        accept(listener);
         const auto now = Clock::now();
         if (ec) {
           log_->warn("accept failed: {}", ec.message());  // e.g. out of file descriptors
@@ -113,23 +118,24 @@ void Server::accept(std::size_t listener) {
                 l.max_connection_rate, admission_[listener].refused());
           }
         } else {
-          asio::post(worker.context(), [this, &worker, listener, sock = std::move(s)]() mutable {
+          // Built here and handed over whole: the post then carries 24 bytes, so its operation
+          // block is no larger than the connection's later waits on the worker, which reuse it
+          // (the socket alone would make it a malloc size class larger, held while idle).
+          std::shared_ptr<Connection> c;
+          if (tls_[listener]) {
+            c = std::make_shared<TlsConnection>(worker, std::move(s), *core_, *tls_[listener]);
+          } else {
+            c = std::make_shared<Connection>(worker, std::move(s), *core_);
+          }
+          c->set_authentication(auth_[listener]);
+          asio::post(worker.context(), [this, &worker, c = std::move(c)] {
             if (worker.connection_count() * workers_.size() >= cfg_.limits.max_connections) {
               log_->warn("connection refused: max_connections reached");
-              return;  // the socket closes as it goes out of scope
+              return;  // the connection, never started, closes its socket as it is destroyed
             }
-            std::shared_ptr<Connection> c;
-            if (tls_[listener]) {
-              c = std::make_shared<TlsConnection>(worker, std::move(sock), *core_, *log_,
-                                                  tls_[listener]);
-            } else {
-              c = std::make_shared<Connection>(worker, std::move(sock), *core_, *log_);
-            }
-            c->set_authentication(auth_[listener]);
             c->start();
           });
         }
-        accept(listener);
       });
 }
 

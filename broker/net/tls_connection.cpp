@@ -28,10 +28,9 @@ int clamp_int(std::size_t n) {
 
 }  // namespace
 
-TlsConnection::TlsConnection(Worker& worker, asio::ip::tcp::socket socket,
-                             session::BrokerCore& core, spdlog::logger& log,
-                             std::shared_ptr<TlsContext> tls)
-    : Connection(worker, std::move(socket), core, log), tls_(std::move(tls)) {}
+TlsConnection::TlsConnection(Worker& worker, Socket socket, session::BrokerCore& core,
+                             TlsContext& tls)
+    : Connection(worker, std::move(socket), core), tls_(tls) {}
 
 TlsConnection::~TlsConnection() {
   SSL_free(ssl_);  // the BIO does not own the descriptor; the socket closes it
@@ -48,11 +47,11 @@ void TlsConnection::start() {
   worker_.link(this);
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
-  handshake_deadline_ = Clock::now() + tls_->handshake_timeout();
-  ssl_ = tls_->new_ssl(socket_.native_handle());
+  handshake_deadline_ = Clock::now() + tls_.handshake_timeout();
+  ssl_ = tls_.new_ssl(socket_.native_handle());
   if (ssl_ == nullptr) {
     ERR_clear_error();
-    log_.warn("TLS connection from {} dropped: cannot create the TLS session", peer());
+    log().warn("TLS connection from {} dropped: cannot create the TLS session", peer());
     fatal_ = true;
     close();
     return;
@@ -103,7 +102,7 @@ void TlsConnection::fail(const char* what, int ssl_error) {
     reason = "TLS error " + std::to_string(ssl_error);
   }
   ERR_clear_error();
-  log_.debug("{} ({} on {}): {}", what, peer(), tls_->name(), reason);
+  log().debug("{} ({} on {}): {}", what, peer(), tls_.name(), reason);
   fatal_ = true;
   handler_.on_transport_closed(Clock::now());
   close();
@@ -114,23 +113,23 @@ void TlsConnection::on_handshake_done() {
   const bool resumed = SSL_session_reused(ssl_) == 1;
   if (X509* cert = SSL_get0_peer_certificate(ssl_)) {
     // A resumed session skipped certificate verification: check the current CRL here.
-    if (resumed && tls_->is_revoked(cert)) {
-      log_.debug("TLS session resumption refused ({} on {}): certificate revoked", peer(),
-                 tls_->name());
+    if (resumed && tls_.is_revoked(cert)) {
+      log().debug("TLS session resumption refused ({} on {}): certificate revoked", peer(),
+                  tls_.name());
       fatal_ = true;
       handler_.on_transport_closed(Clock::now());
       close();
       return;
     }
     auth::CertificateInfo info = certificate_info(cert);
-    log_.debug("TLS client {} on {} ({}{}): CN={} OU={} serial={} sha256={}", peer(), tls_->name(),
-               SSL_get_version(ssl_), resumed ? ", resumed" : "", info.subject_cn,
-               info.subject_ou.empty() ? std::string() : info.subject_ou.front(), info.serial_hex,
-               info.sha256_fingerprint);
+    log().debug("TLS client {} on {} ({}{}): CN={} OU={} serial={} sha256={}", peer(), tls_.name(),
+                SSL_get_version(ssl_), resumed ? ", resumed" : "", info.subject_cn,
+                info.subject_ou.empty() ? std::string() : info.subject_ou.front(), info.serial_hex,
+                info.sha256_fingerprint);
     handler_.set_peer_certificate(std::move(info));
   } else {
-    log_.debug("TLS client {} on {} ({}) without a certificate", peer(), tls_->name(),
-               SSL_get_version(ssl_));
+    log().debug("TLS client {} on {} ({}) without a certificate", peer(), tls_.name(),
+                SSL_get_version(ssl_));
   }
   // OpenSSL may already hold application data that arrived with the handshake's last flight.
   on_readable();
@@ -164,7 +163,7 @@ std::size_t TlsConnection::read_some(std::span<std::uint8_t> buf, bool& more,
       break;
     default:
       fatal_ = true;
-      log_.debug("TLS read failed ({} on {}): error {}", peer(), tls_->name(), err);
+      log().debug("TLS read failed ({} on {}): error {}", peer(), tls_.name(), err);
       ec = asio::error::connection_reset;
       break;
   }
@@ -178,10 +177,10 @@ asio::socket_base::wait_type TlsConnection::read_wait() const {
 
 void TlsConnection::write_out() {
   if (closed_) return;
-  for (int round = 0; round < kWriteRoundsPerTurn && written_ < writing_buf_.size(); ++round) {
+  for (int round = 0; round < kWriteRoundsPerTurn && written_ < buffers_->writing.size(); ++round) {
     ERR_clear_error();
-    const int n =
-        SSL_write(ssl_, writing_buf_.data() + written_, clamp_int(writing_buf_.size() - written_));
+    const int n = SSL_write(ssl_, buffers_->writing.data() + written_,
+                            clamp_int(buffers_->writing.size() - written_));
     if (n > 0) {
       written_ += static_cast<std::size_t>(n);
       continue;
@@ -208,7 +207,7 @@ void TlsConnection::write_out() {
     on_written(asio::error::connection_reset);
     return;
   }
-  if (written_ < writing_buf_.size()) {
+  if (written_ < buffers_->writing.size()) {
     asio::post(worker_.context(), [self = std::static_pointer_cast<TlsConnection>(
                                        shared_from_this())] { self->write_out(); });
     return;
@@ -238,19 +237,19 @@ void TlsConnection::on_deadline(Clock::time_point now) {
     return;
   }
   if (closed_ || now < handshake_deadline_) return;
-  log_.debug("TLS handshake timed out ({} on {})", peer(), tls_->name());
+  log().debug("TLS handshake timed out ({} on {})", peer(), tls_.name());
   fatal_ = true;
   handler_.on_transport_closed(now);
   close();
 }
 
 void TlsConnection::on_revocation_list_changed(const TlsContext& changed) {
-  if (&changed != tls_.get() || closed_ || handshaking_) return;
+  if (&changed != &tls_ || closed_ || handshaking_) return;
   X509* cert = SSL_get0_peer_certificate(ssl_);
-  if (cert == nullptr || !tls_->is_revoked(cert)) return;
+  if (cert == nullptr || !tls_.is_revoked(cert)) return;
   const auth::CertificateInfo info = certificate_info(cert);
-  log_.info("client '{}' ({} on {}) disconnected: its certificate (serial {}) is revoked",
-            handler_.client_id(), peer(), tls_->name(), info.serial_hex);
+  log().info("client '{}' ({} on {}) disconnected: its certificate (serial {}) is revoked",
+             handler_.client_id(), peer(), tls_.name(), info.serial_hex);
   handler_.on_kick(protocol::ReasonCode::kAdministrativeAction, Clock::now());
   flush();
 }

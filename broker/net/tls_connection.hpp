@@ -11,7 +11,6 @@
 // THREADING: like Connection, everything runs on the owning worker's thread.
 
 #include <chrono>
-#include <memory>
 
 #include "net/connection.hpp"
 
@@ -23,8 +22,7 @@ class TlsContext;
 
 class TlsConnection final : public Connection {
  public:
-  TlsConnection(Worker& worker, boost::asio::ip::tcp::socket socket, session::BrokerCore& core,
-                spdlog::logger& log, std::shared_ptr<TlsContext> tls);
+  TlsConnection(Worker& worker, Socket socket, session::BrokerCore& core, TlsContext& tls);
   ~TlsConnection() override;
 
   void start() override;
@@ -46,13 +44,17 @@ class TlsConnection final : public Connection {
   void fail(const char* what, int ssl_error);
   std::string peer() const;
 
-  std::shared_ptr<TlsContext> tls_;
-  ssl_st* ssl_ = nullptr;
-  std::chrono::steady_clock::time_point handshake_deadline_;
-  std::size_t written_ = 0;  // bytes of writing_buf_ already handed to SSL_write
+  // The flags first: they fit in Connection's tail padding (an idle connection's size is a
+  // benchmarked target, see bench/README.md).
   bool handshaking_ = true;
   bool read_wants_write_ = false;
   bool fatal_ = false;  // after a fatal TLS error no close_notify may be sent
+  // The listener's; it outlives its connections as the Worker does (Server destroys the
+  // workers, and with them every connection, before the TLS contexts).
+  TlsContext& tls_;
+  ssl_st* ssl_ = nullptr;
+  std::chrono::steady_clock::time_point handshake_deadline_;
+  std::size_t written_ = 0;  // bytes of buffers_->writing already handed to SSL_write
 };
 
 }  // namespace gridmq::net

@@ -23,6 +23,7 @@ void Worker::start_sweep() {
     const auto now = std::chrono::steady_clock::now();
     std::vector<std::shared_ptr<Connection>> due;
     for (Connection* c = head_; c; c = c->next_) {
+      c->release_idle_buffers();
       if (c->deadline() <= now) due.push_back(c->shared_from_this());
     }
     for (auto& c : due) c->on_deadline(now);

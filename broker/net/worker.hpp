@@ -9,26 +9,34 @@
 #include <thread>
 #include <vector>
 
+namespace spdlog {
+class logger;
+}
+
 namespace gridmq::net {
 
 class Connection;
 
 class Worker {
  public:
-  explicit Worker(unsigned index) : index_(index) {}
+  Worker(unsigned index, spdlog::logger& log) : index_(index), log_(log) {}
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
   void start();
   /// Starts the once-a-second sweep that runs every connection's keep-alive / connect timeout
-  /// check (one timer per worker instead of one per connection).
+  /// check (one timer per worker instead of one per connection) and frees the I/O buffers of
+  /// connections that went idle.
   void start_sweep();
   /// Lets run() return once no work is left, and joins the thread.
   void join();
 
   boost::asio::io_context& context() { return ctx_; }
   unsigned index() const { return index_; }
+  /// The broker's logger, for the worker's connections (one reference here instead of one in
+  /// every connection).
+  spdlog::logger& log() const { return log_; }
 
   /// Read buffer shared by the worker's connections: a connection reads into it and keeps only
   /// the bytes of an incomplete packet, so idle connections hold no read buffer.
@@ -44,6 +52,7 @@ class Worker {
 
  private:
   const unsigned index_;
+  spdlog::logger& log_;
   // Declared before ctx_: connections destroyed with ctx_'s pending handlers unlink themselves.
   Connection* head_ = nullptr;
   std::size_t count_ = 0;

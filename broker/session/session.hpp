@@ -59,12 +59,13 @@ struct StoredSubscription {
 class Session {
  public:
   struct State {
+    // The small members first, packed (an idle connection's memory is a benchmarked target).
     protocol::Version version = protocol::Version::kV5;
+    std::uint16_t last_packet_id = 0;
     std::uint32_t expiry_interval = 0;  // seconds; 0xFFFFFFFF = never
     std::uint32_t dropped = 0;         // deliveries dropped by the queue limits (count, bytes, age)
     std::uint32_t dropped_logged = 0;  // `dropped` when the last log line about it was written
-    std::uint16_t last_packet_id = 0;
-    std::uint64_t last_seq = 0;  // durable queue entries: the last sequence number given out
+    std::uint64_t last_seq = 0;        // durable queue entries: the last sequence number given out
     /// A handful per session (a meter has one or two): a vector beats a map in memory and time.
     std::vector<StoredSubscription> subscriptions;
     Fifo<Delivery> queue;
