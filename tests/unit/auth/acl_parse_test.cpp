@@ -106,8 +106,7 @@ TEST(AclParse, UnreadableFile) {
 }
 
 TEST(AclParse, ShippedExampleLoads) {
-  const auto root =
-      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+  const std::filesystem::path root = GRIDMQ_SOURCE_DIR;
   const Acl acl = Acl::load_file((root / "config" / "acl.example").string());
   EXPECT_GT(acl.rule_count(), 0u);
   EXPECT_TRUE(acl.allowed(Access::kPublish, "m1", "mtr/v1/t1/m1/up/reading"));

@@ -45,9 +45,10 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-/// The repository root, found from this source file's path.
+/// The repository root (GRIDMQ_SOURCE_DIR comes from tests/CMakeLists.txt; __FILE__ is not
+/// reliable: ccache base_dir or -ffile-prefix-map make it relative).
 inline std::filesystem::path source_root() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+  return GRIDMQ_SOURCE_DIR;
 }
 
 }  // namespace gridmq::config::test
