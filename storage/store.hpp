@@ -74,6 +74,8 @@ class Batch {
   const std::vector<Change>& changes() const { return changes_; }
 
  private:
+  Change& add(Op op);
+
   std::vector<Change> changes_;
 };
 
