@@ -124,7 +124,7 @@ rocksdb::Status GroupCommitWriter::append(const Batch& batch) {
     rocksdb::Status s;
     switch (c.op) {
       case Batch::Op::kPutSession:
-        encode_session(c.session, value_);
+        encode_session(*c.session, value_);
         s = wb.Put(db_.cf(Cf::kSessions), c.key, value_);
         break;
       case Batch::Op::kDeleteSession:
