@@ -54,7 +54,9 @@ rocksdb::ColumnFamilyOptions make_cf_options(std::string_view cf,
   if (cf == cf_name(Cf::kPlugins)) {
     // Plugin state is one key per meter, rewritten with every message of that meter at the same
     // size: overwrite the memtable entry instead of adding a version per message, so the memtable
-    // does not fill up (and flush) at the message rate. The WAL still records every write.
+    // does not fill up (and flush) at the message rate. The WAL still records every write. An
+    // iterator could see a value being overwritten, but plugin values are read with Get (which
+    // takes the key's update lock) and iterated only by load(), before any commit.
     o.inplace_update_support = true;
   }
   rocksdb::BlockBasedTableOptions table;
