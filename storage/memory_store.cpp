@@ -57,7 +57,7 @@ class MemoryStore final : public Store {
     for (const auto& c : batch.changes()) {
       switch (c.op) {
         case Batch::Op::kPutSession:
-          sessions_[c.key] = c.session;
+          sessions_[c.key] = *c.session;
           break;
         case Batch::Op::kDeleteSession:
           sessions_.erase(c.key);

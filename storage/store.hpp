@@ -48,7 +48,10 @@ class Batch {
     std::string key;
     std::string key2;
     std::string value;
-    StoredSession session;
+    /// kPutSession (never null then). Held out of line: sessions are rare in batches, and a
+    /// smaller Change lets a publish's batch (body, queue entry, plugin state) fit one small
+    /// allocation.
+    std::shared_ptr<const StoredSession> session;
     StoredMessage message;
     QueueEntry entry;
     MessageId id = 0;
@@ -74,6 +77,8 @@ class Batch {
   const std::vector<Change>& changes() const { return changes_; }
 
  private:
+  Change& add(Op op);
+
   std::vector<Change> changes_;
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fan-in QoS 1 msg/s with meter_validation off and on, and Mosquitto, in one run (README.md,
-# "Cost"). Each case gets a fresh broker on a free loopback port; the rounds alternate the three.
+# "Cost"). Each case gets a fresh broker on a free loopback port; the rounds alternate the four
+# cases (gridmq off, on, on with the state in memory, Mosquitto), rotating their order.
 #
 #   plugins/meter_validation/bench_fanin.sh [--rounds R] [--clients N] [--duration S] [--rate R]
 #                                           [--durable-subscriber]
@@ -102,8 +103,12 @@ start() {  # CASE PORT
 
 declare -A SUM CPU
 printf '%-11s %5s %14s %14s %16s\n' case round acked_msg_s received_msg_s broker_us_per_msg
+CASES=(gridmq-off gridmq-on gridmq-mem mosquitto)
 for round in $(seq "$ROUNDS"); do
-  for case in gridmq-off gridmq-on gridmq-mem mosquitto; do
+  # The order rotates by one case per round, so that no case always runs first (or right after
+  # the same neighbour) on a machine whose load changes over time.
+  shift_by=$(((round - 1) % ${#CASES[@]}))
+  for case in "${CASES[@]:shift_by}" "${CASES[@]:0:shift_by}"; do
     p=$(port)
     start "$case" "$p"
     json="$WORK/$case-$round.json"

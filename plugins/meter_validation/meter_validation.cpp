@@ -144,7 +144,7 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
     r = apply_state(s, c, st);
     epoch = st.epoch;
     if (r.changed && store_ != nullptr && s.kinds[static_cast<std::size_t>(c.kind)].persist) {
-      result.put_state(key, encode_state(st));
+      result.put_state(std::move(key), encode_state(st));  // key is not used after this
     }
   }
   Action action = r.action;

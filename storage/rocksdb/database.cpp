@@ -30,6 +30,9 @@ rocksdb::DBOptions make_db_options() {
   o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   // One writer thread (group_commit.cpp) does all writes, so pipelining has nothing to overlap.
   o.enable_pipelined_write = false;
+  // Likewise concurrent memtable inserts; turning them off is also what lets the plugins column
+  // family update values in place (below).
+  o.allow_concurrent_memtable_write = false;
   // Bounded memory: all memtables together, and WAL files kept alive by rarely written column
   // families (sessions, plugins, meta) force those to flush.
   o.db_write_buffer_size = 64 * kMiB;
@@ -48,6 +51,14 @@ rocksdb::ColumnFamilyOptions make_cf_options(std::string_view cf,
   o.write_buffer_size = busy ? 16 * kMiB : 2 * kMiB;
   o.max_write_buffer_number = 3;
   o.level_compaction_dynamic_level_bytes = true;
+  if (cf == cf_name(Cf::kPlugins)) {
+    // Plugin state is one key per meter, rewritten with every message of that meter at the same
+    // size: overwrite the memtable entry instead of adding a version per message, so the memtable
+    // does not fill up (and flush) at the message rate. The WAL still records every write. An
+    // iterator could see a value being overwritten, but plugin values are read with Get (which
+    // takes the key's update lock) and iterated only by load(), before any commit.
+    o.inplace_update_support = true;
+  }
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache;
   table.cache_index_and_filter_blocks = true;

@@ -124,7 +124,7 @@ rocksdb::Status GroupCommitWriter::append(const Batch& batch) {
     rocksdb::Status s;
     switch (c.op) {
       case Batch::Op::kPutSession:
-        encode_session(c.session, value_);
+        encode_session(*c.session, value_);
         s = wb.Put(db_.cf(Cf::kSessions), c.key, value_);
         break;
       case Batch::Op::kDeleteSession:
@@ -135,11 +135,15 @@ rocksdb::Status GroupCommitWriter::append(const Batch& batch) {
         break;
       case Batch::Op::kPutMessage:
         encode_message(c.message, value_);
-        s = wb.Put(db_.cf(Cf::kMessages), message_key(c.id), value_);
+        key_.clear();
+        append_message_key(key_, c.id);
+        s = wb.Put(db_.cf(Cf::kMessages), key_, value_);
         group_max_id_ = std::max(group_max_id_, c.id);
         break;
       case Batch::Op::kDeleteMessage:
-        s = wb.Delete(db_.cf(Cf::kMessages), message_key(c.id));
+        key_.clear();
+        append_message_key(key_, c.id);
+        s = wb.Delete(db_.cf(Cf::kMessages), key_);
         break;
       case Batch::Op::kPutQueueEntry:
         key_.clear();
@@ -162,10 +166,14 @@ rocksdb::Status GroupCommitWriter::append(const Batch& batch) {
         break;
       case Batch::Op::kPutPlugin:
         encode_plugin_value(c.value, value_);
-        s = wb.Put(db_.cf(Cf::kPlugins), plugin_key(c.key, c.key2), value_);
+        key_.clear();
+        append_plugin_key(key_, c.key, c.key2);
+        s = wb.Put(db_.cf(Cf::kPlugins), key_, value_);
         break;
       case Batch::Op::kDeletePlugin:
-        s = wb.Delete(db_.cf(Cf::kPlugins), plugin_key(c.key, c.key2));
+        key_.clear();
+        append_plugin_key(key_, c.key, c.key2);
+        s = wb.Delete(db_.cf(Cf::kPlugins), key_);
         break;
     }
     if (!s.ok()) return s;

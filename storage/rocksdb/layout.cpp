@@ -13,18 +13,19 @@ void put_u8(std::string& out, std::uint8_t v) {
   out.push_back(static_cast<char>(v));
 }
 
+// One append per field (not one push_back per byte): the encoders run for every stored change.
 template <typename T>
 void put_le(std::string& out, T v) {
   auto u = static_cast<std::uint64_t>(v);
-  for (std::size_t i = 0; i < sizeof(T); ++i) {
-    out.push_back(static_cast<char>((u >> (8 * i)) & 0xFFu));
-  }
+  char b[sizeof(T)];
+  for (std::size_t i = 0; i < sizeof(T); ++i) b[i] = static_cast<char>((u >> (8 * i)) & 0xFFu);
+  out.append(b, sizeof(T));
 }
 
 void put_be64(std::string& out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFu));
-  }
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * (7 - i))) & 0xFFu);
+  out.append(b, 8);
 }
 
 void put_str(std::string& out, std::string_view s) {
@@ -191,10 +192,14 @@ bool parse_queue_key(std::string_view key, std::string_view& client_id, std::uin
   return true;
 }
 
+void append_message_key(std::string& out, MessageId id) {
+  put_be64(out, id);
+}
+
 std::string message_key(MessageId id) {
   std::string k;
   k.reserve(8);
-  put_be64(k, id);
+  append_message_key(k, id);
   return k;
 }
 
@@ -204,12 +209,16 @@ bool parse_message_key(std::string_view key, MessageId& id) {
   return true;
 }
 
+void append_plugin_key(std::string& out, std::string_view plugin, std::string_view key) {
+  out.append(plugin);
+  out.push_back('\0');
+  out.append(key);
+}
+
 std::string plugin_key(std::string_view plugin, std::string_view key) {
   std::string k;
   k.reserve(plugin.size() + 1 + key.size());
-  k.append(plugin);
-  k.push_back('\0');
-  k.append(key);
+  append_plugin_key(k, plugin, key);
   return k;
 }
 
@@ -335,6 +344,8 @@ bool decode_queue_entry(std::string_view value, QueueEntry& out, std::string& wh
 
 void encode_message(const StoredMessage& m, std::string& out) {
   begin(out);
+  out.reserve(1 + 8 + 4 + m.topic.size() + 4 + m.payload.size() + 2 + 4 + m.properties.size() + 8 +
+              kCrcSize);
   put_le<std::uint64_t>(out, m.id);
   put_str(out, m.topic);
   put_str(out, m.payload);

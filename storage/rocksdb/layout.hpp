@@ -95,9 +95,11 @@ void append_queue_key(std::string& out, std::string_view client_id, std::uint64_
 [[nodiscard]] bool parse_queue_key(std::string_view key, std::string_view& client_id,
                                    std::uint64_t& seq);
 
+void append_message_key(std::string& out, MessageId id);
 [[nodiscard]] std::string message_key(MessageId id);
 [[nodiscard]] bool parse_message_key(std::string_view key, MessageId& id);
 
+void append_plugin_key(std::string& out, std::string_view plugin, std::string_view key);
 [[nodiscard]] std::string plugin_key(std::string_view plugin, std::string_view key);
 [[nodiscard]] bool parse_plugin_key(std::string_view key, std::string_view& plugin,
                                     std::string_view& plugin_key);

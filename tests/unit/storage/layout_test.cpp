@@ -18,6 +18,62 @@ TEST(Crc32c, StandardCheckValues) {
   EXPECT_EQ(crc32c_extend(crc32c("1234"), "56789"), 0xE3069283u);
 }
 
+// The bit-at-a-time definition, to check the fast paths against.
+std::uint32_t reference_crc32c(std::string_view data) {
+  std::uint32_t c = ~0u;
+  for (unsigned char byte : data) {
+    c ^= byte;
+    for (int bit = 0; bit < 8; ++bit) c = (c & 1u) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+  }
+  return ~c;
+}
+
+using CrcFn = std::uint32_t (*)(std::uint32_t, std::string_view);
+
+void expect_known_vectors(CrcFn fn) {
+  std::string inc(32, '\0'), dec(32, '\0');
+  for (int i = 0; i < 32; ++i) {
+    inc[i] = static_cast<char>(i);
+    dec[i] = static_cast<char>(31 - i);
+  }
+  EXPECT_EQ(fn(0, "123456789"), 0xE3069283u);
+  EXPECT_EQ(fn(0, ""), 0u);
+  EXPECT_EQ(fn(0, std::string(32, '\0')), 0x8A9136AAu);    // RFC 3720 B.4
+  EXPECT_EQ(fn(0, std::string(32, '\xFF')), 0x62A8AB43u);  // RFC 3720 B.4
+  EXPECT_EQ(fn(0, inc), 0x46DD794Eu);                      // RFC 3720 B.4
+  EXPECT_EQ(fn(0, dec), 0x113FDB5Cu);                      // RFC 3720 B.4
+  EXPECT_EQ(fn(fn(0, "1234"), "56789"), 0xE3069283u);
+  // Every length and alignment of the 8-byte loop and its tail, split anywhere.
+  std::string data(300, '\0');
+  std::uint32_t x = 12345;
+  for (auto& ch : data) {
+    x = x * 1103515245u + 12345u;
+    ch = static_cast<char>(x >> 16);
+  }
+  std::string_view all(data);
+  for (std::size_t off = 0; off < 8; ++off) {
+    for (std::size_t len = 0; off + len <= all.size(); len += (len < 40 ? 1 : 37)) {
+      auto piece = all.substr(off, len);
+      ASSERT_EQ(fn(0, piece), reference_crc32c(piece)) << "offset " << off << " length " << len;
+      auto cut = len / 3;
+      ASSERT_EQ(fn(fn(0, piece.substr(0, cut)), piece.substr(cut)), reference_crc32c(piece));
+    }
+  }
+}
+
+TEST(Crc32c, PortableSlicingBy8MatchesKnownVectors) {
+  expect_known_vectors(&crc32c_extend_portable);
+}
+
+TEST(Crc32c, HardwareMatchesKnownVectors) {
+  if (!crc32c_hardware_available()) GTEST_SKIP() << "this CPU has no SSE4.2 CRC32 instruction";
+  expect_known_vectors(&crc32c_extend_hardware);
+}
+
+TEST(Crc32c, DispatchMatchesKnownVectors) {
+  expect_known_vectors(&crc32c_extend);
+}
+
 TEST(Layout, QueueKeysSortByClientThenNumericSeq) {
   EXPECT_EQ(queue_key("ab", 258), std::string("ab\0\0\0\0\0\0\0\x01\x02", 11));
   EXPECT_LT(queue_key("a", 255), queue_key("a", 256));
