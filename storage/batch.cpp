@@ -28,6 +28,18 @@ Batch::Change& Batch::add(Op op) {
   return c;
 }
 
+void Batch::take_plugin_changes(Batch&& from) {
+  for (Change& c : from.changes_) {
+    if (c.op == Op::kPutPlugin || c.op == Op::kDeletePlugin) {
+      Change& to = add(c.op);
+      to.key = std::move(c.key);
+      to.key2 = std::move(c.key2);
+      to.value = std::move(c.value);
+    }
+  }
+  from.changes_.clear();
+}
+
 void Batch::put_session(StoredSession s) {
   Change& c = add(Op::kPutSession);
   c.key = s.client_id;

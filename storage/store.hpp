@@ -67,6 +67,10 @@ class Batch {
   void delete_retained(std::string topic);
   void put_plugin(std::string plugin, std::string key, std::string value);
   void delete_plugin(std::string plugin, std::string key);
+  /// Moves the plugin key-value changes (put_plugin / delete_plugin) of `from` to the end of
+  /// this batch, in order; any other kind of change in `from` is not a plugin's to make and is
+  /// dropped. `from` is left empty.
+  void take_plugin_changes(Batch&& from);
 
   /// Checks what the backends cannot store: a client id or plugin name containing U+0000 (it
   /// separates key parts), a message id 0. A commit of an invalid batch fails as a whole.

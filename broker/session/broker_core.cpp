@@ -318,12 +318,7 @@ PublishOutcome BrokerCore::publish(const MessagePtr& msg, Clock::time_point now,
         batch.put_retained(stored_message(*msg));
       }
     }
-    if (ctx.plugin_state) {
-      for (const auto& c : ctx.plugin_state->changes()) {
-        if (c.op == storage::Batch::Op::kPutPlugin) batch.put_plugin(c.key, c.key2, c.value);
-        if (c.op == storage::Batch::Op::kDeletePlugin) batch.delete_plugin(c.key, c.key2);
-      }
-    }
+    if (ctx.plugin_state) batch.take_plugin_changes(std::move(*ctx.plugin_state));
     if (ctx.persist_publisher) {
       bool keep = false;
       {

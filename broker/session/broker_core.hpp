@@ -49,8 +49,9 @@ struct PublishContext {
   /// of the same connection (acknowledgements keep the order of the PUBLISH packets).
   bool keep_order = false;
   /// Plugin key-value changes (Batch::put_plugin / delete_plugin) caused by this message: they
-  /// are committed in the same batch as the message (plugins/plugin.hpp, DURABLE STATE).
-  const storage::Batch* plugin_state = nullptr;
+  /// are moved into the message's batch and committed with it (plugins/plugin.hpp, DURABLE
+  /// STATE). Left empty by publish().
+  storage::Batch* plugin_state = nullptr;
 };
 
 struct PublishOutcome {
