@@ -70,7 +70,6 @@ class AccessControl {
 
   const CertMapping& cert_mapping() const { return mapping_; }
   bool require_client_id_match() const { return options_.require_client_id_match; }
-  const Acl& anonymous_acl() const { return anonymous_acl_; }
   const AccessControlOptions& options() const { return options_; }
   /// The live hub -> meters table (plugins check hub publishes against it).
   const Bindings& bindings() const { return *bindings_; }

@@ -74,8 +74,6 @@ class BrokerCore {
   BrokerCore& operator=(const BrokerCore&) = delete;
 
   const config::BrokerConfig& config() const { return cfg_; }
-  /// The v1 ACL (anonymous clients).
-  const auth::Acl& acl() const { return access_->anonymous_acl(); }
   /// Identity and authorization: certificate mapping, passwords, the ACL for every request.
   auth::AccessControl& access() const { return *access_; }
   CoreStats& stats() { return stats_; }
