@@ -106,9 +106,9 @@ enum class SyncPolicy : std::uint8_t {
 struct StoreOptions {
   std::string path;  // directory of the database
   SyncPolicy sync = SyncPolicy::kSync;
-  std::uint32_t group_commit_max_delay_us = 2000;  // how long the writer gathers commits
-  std::uint32_t group_commit_max_commits = 256;    // a group this large is written at once
-  std::uint32_t batch_interval_ms = 10;            // kBatched
+  std::uint32_t group_commit_max_delay_us = 500;  // how long the writer gathers commits
+  std::uint32_t group_commit_max_commits = 256;   // a group this large is written at once
+  std::uint32_t batch_interval_ms = 10;           // kBatched
   bool quarantine_corrupt = false;  // move undecodable records aside instead of refusing to start
 };
 

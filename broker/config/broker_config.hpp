@@ -102,10 +102,10 @@ struct Log {
 };
 
 struct Storage {
-  std::string sync = "sync";                   // [storage] sync: sync | batched | none
-  std::uint32_t group_commit_delay_us = 2000;  // [storage] group_commit_delay_us
-  std::uint32_t batch_interval_ms = 10;        // [storage] batch_interval_ms (sync = "batched")
-  bool quarantine_corrupt = false;             // [storage] quarantine_corrupt
+  std::string sync = "sync";                  // [storage] sync: sync | batched | none
+  std::uint32_t group_commit_delay_us = 500;  // [storage] group_commit_delay_us
+  std::uint32_t batch_interval_ms = 10;       // [storage] batch_interval_ms (sync = "batched")
+  bool quarantine_corrupt = false;            // [storage] quarantine_corrupt
   bool operator==(const Storage&) const = default;
 };
 

@@ -36,7 +36,7 @@ class GroupCommitWriter {
 
   struct Config {
     SyncPolicy sync = SyncPolicy::kSync;
-    std::chrono::microseconds max_delay{2000};
+    std::chrono::microseconds max_delay{500};
     std::size_t max_commits = 256;
     std::chrono::milliseconds batch_interval{10};
   };
