@@ -75,9 +75,8 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
   SessionPtr discarded;
   {
     std::unique_lock g(sessions_mu_);
-    auto it = by_client_id_.find(client_id);
-    if (it != by_client_id_.end()) {
-      auto s = slots_[it->second].session;
+    if (auto slot = find_slot_locked(client_id)) {
+      auto s = slots_[*slot].session;
       auto st = s->lock();
       previous = std::move(st->owner);
       if (clean_start) {
@@ -100,7 +99,7 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
         st->version = version;
         st->expiry_interval = expiry_interval;
       }
-      by_client_id_.emplace(s->client_id(), slot_index(s->key()));
+      by_client_id_.insert(s->client_id(), slot_index(s->key()), id_of_slot());
       result.session = s;
     }
   }
@@ -142,8 +141,8 @@ void BrokerCore::detach(const SessionPtr& session, const Peer* peer, Clock::time
   }
   {
     std::unique_lock g(sessions_mu_);
-    auto it = by_client_id_.find(session->client_id());
-    if (it == by_client_id_.end() || slots_[it->second].session != session) return;
+    auto slot = find_slot_locked(session->client_id());
+    if (!slot || slots_[*slot].session != session) return;
     remove_session_locked(session);
   }
   drop_subscriptions(*session);
@@ -180,7 +179,7 @@ SessionPtr BrokerCore::find_by_key(routing::SubscriberKey key) const {
 }
 
 void BrokerCore::remove_session_locked(const SessionPtr& s) {
-  by_client_id_.erase(s->client_id());
+  by_client_id_.erase(s->client_id(), id_of_slot());
   const auto index = slot_index(s->key());
   auto& slot = slots_[index];
   if (slot.session == s) {
@@ -428,7 +427,7 @@ void BrokerCore::tick(Clock::time_point now) {
   storage::Batch aged;             // durable entries of messages past max_queued_age_s
   {
     std::shared_lock g(sessions_mu_);
-    for (const auto& [id, index] : by_client_id_) {
+    by_client_id_.for_each([&](std::uint32_t index) {
       const auto& s = slots_[index].session;
       auto st = s->lock();
       if (!st->owner && st->expires_at <= now) expired.push_back(s);
@@ -449,7 +448,7 @@ void BrokerCore::tick(Clock::time_point now) {
                         " since the session began) by the queue limits");
       }
       st->dropped_logged = st->dropped;
-    }
+    });
   }
   if (!drops.empty()) {
     const auto& m = cfg_.mqtt;
@@ -469,8 +468,8 @@ void BrokerCore::tick(Clock::time_point now) {
         auto st = s->lock();
         if (st->owner || st->expires_at > now) return true;
       }
-      auto it = by_client_id_.find(s->client_id());
-      if (it == by_client_id_.end() || slots_[it->second].session != s) return true;
+      auto slot = find_slot_locked(s->client_id());
+      if (!slot || slots_[*slot].session != s) return true;
       remove_session_locked(s);
       return false;
     });

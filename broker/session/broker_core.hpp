@@ -21,6 +21,7 @@
 #include "config/broker_config.hpp"
 #include "routing/retained_store.hpp"
 #include "routing/subscription_tree.hpp"
+#include "session/client_id_index.hpp"
 #include "session/session.hpp"
 #include "storage/store.hpp"
 
@@ -216,8 +217,7 @@ class BrokerCore {
   routing::RetainedStore retained_;
 
   mutable std::shared_mutex sessions_mu_;
-  // Client id -> slot index; keys view Session::client_id() of the slot's session.
-  std::unordered_map<std::string_view, std::uint32_t> by_client_id_;  // guarded by sessions_mu_
+  ClientIdIndex by_client_id_;  // client id -> slot index; guarded by sessions_mu_
   /// Sessions by subscriber key: key = generation << 32 | slot index. A generation bump on
   /// release makes a stale key (from a match racing a session's removal) find nothing.
   struct Slot {
@@ -228,6 +228,16 @@ class BrokerCore {
   std::vector<std::uint32_t> free_slots_;                       // guarded by sessions_mu_
   SessionPtr new_session_locked(const std::string& client_id);  // requires sessions_mu_
   SessionPtr find_by_key(routing::SubscriberKey key) const;     // takes sessions_mu_ shared
+  /// The client id of the session in `slot` (every slot in by_client_id_ holds one).
+  auto id_of_slot() const {
+    return [this](std::uint32_t slot) -> std::string_view {
+      return slots_[slot].session->client_id();
+    };
+  }
+  /// The slot of the session with this client id; requires sessions_mu_.
+  std::optional<std::uint32_t> find_slot_locked(std::string_view client_id) const {
+    return by_client_id_.find(client_id, id_of_slot());
+  }
   static std::uint32_t slot_index(routing::SubscriberKey key) {
     return static_cast<std::uint32_t>(key & 0xFFFFFFFFu);
   }

@@ -200,7 +200,7 @@ void BrokerCore::restore(const storage::Snapshot& snap, Clock::time_point now) {
     {
       std::unique_lock g(sessions_mu_);
       s = new_session_locked(r.client_id);
-      by_client_id_.emplace(s->client_id(), slot_index(s->key()));
+      by_client_id_.insert(s->client_id(), slot_index(s->key()), id_of_slot());
     }
     {
       auto st = s->lock();
