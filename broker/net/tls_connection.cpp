@@ -30,10 +30,14 @@ int clamp_int(std::size_t n) {
 
 TlsConnection::TlsConnection(Worker& worker, Socket socket, session::BrokerCore& core,
                              TlsContext& tls)
-    : Connection(worker, std::move(socket), core), tls_(tls) {}
+    : Connection(worker, std::move(socket), core), ssl_(tls.new_ssl(socket_.native_handle())) {}
 
 TlsConnection::~TlsConnection() {
   SSL_free(ssl_);  // the BIO does not own the descriptor; the socket closes it
+}
+
+TlsContext& TlsConnection::tls() const {
+  return TlsContext::of(ssl_);
 }
 
 std::string TlsConnection::peer() const {
@@ -47,8 +51,6 @@ void TlsConnection::start() {
   worker_.link(this);
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
-  handshake_deadline_ = Clock::now() + tls_.handshake_timeout();
-  ssl_ = tls_.new_ssl(socket_.native_handle());
   if (ssl_ == nullptr) {
     ERR_clear_error();
     log().warn("TLS connection from {} dropped: cannot create the TLS session", peer());
@@ -56,6 +58,7 @@ void TlsConnection::start() {
     close();
     return;
   }
+  handshake_deadline_ticks_ = (Clock::now() + tls().handshake_timeout()).time_since_epoch().count();
   SSL_set_accept_state(ssl_);
   handshake();
 }
@@ -102,7 +105,7 @@ void TlsConnection::fail(const char* what, int ssl_error) {
     reason = "TLS error " + std::to_string(ssl_error);
   }
   ERR_clear_error();
-  log().debug("{} ({} on {}): {}", what, peer(), tls_.name(), reason);
+  log().debug("{} ({} on {}): {}", what, peer(), tls().name(), reason);
   fatal_ = true;
   handler_.on_transport_closed(Clock::now());
   close();
@@ -110,25 +113,26 @@ void TlsConnection::fail(const char* what, int ssl_error) {
 
 void TlsConnection::on_handshake_done() {
   handshaking_ = false;
+  written_ = 0;  // the union's second phase begins
   const bool resumed = SSL_session_reused(ssl_) == 1;
   if (X509* cert = SSL_get0_peer_certificate(ssl_)) {
     // A resumed session skipped certificate verification: check the current CRL here.
-    if (resumed && tls_.is_revoked(cert)) {
+    if (resumed && tls().is_revoked(cert)) {
       log().debug("TLS session resumption refused ({} on {}): certificate revoked", peer(),
-                  tls_.name());
+                  tls().name());
       fatal_ = true;
       handler_.on_transport_closed(Clock::now());
       close();
       return;
     }
     auth::CertificateInfo info = certificate_info(cert);
-    log().debug("TLS client {} on {} ({}{}): CN={} OU={} serial={} sha256={}", peer(), tls_.name(),
+    log().debug("TLS client {} on {} ({}{}): CN={} OU={} serial={} sha256={}", peer(), tls().name(),
                 SSL_get_version(ssl_), resumed ? ", resumed" : "", info.subject_cn,
                 info.subject_ou.empty() ? std::string() : info.subject_ou.front(), info.serial_hex,
                 info.sha256_fingerprint);
     handler_.set_peer_certificate(std::move(info));
   } else {
-    log().debug("TLS client {} on {} ({}) without a certificate", peer(), tls_.name(),
+    log().debug("TLS client {} on {} ({}) without a certificate", peer(), tls().name(),
                 SSL_get_version(ssl_));
   }
   // OpenSSL may already hold application data that arrived with the handshake's last flight.
@@ -163,7 +167,7 @@ std::size_t TlsConnection::read_some(std::span<std::uint8_t> buf, bool& more,
       break;
     default:
       fatal_ = true;
-      log().debug("TLS read failed ({} on {}): error {}", peer(), tls_.name(), err);
+      log().debug("TLS read failed ({} on {}): error {}", peer(), tls().name(), err);
       ec = asio::error::connection_reset;
       break;
   }
@@ -228,7 +232,7 @@ void TlsConnection::close() {
 }
 
 Clock::time_point TlsConnection::deadline() const {
-  return handshaking_ ? handshake_deadline_ : Connection::deadline();
+  return handshaking_ ? handshake_deadline() : Connection::deadline();
 }
 
 void TlsConnection::on_deadline(Clock::time_point now) {
@@ -236,20 +240,20 @@ void TlsConnection::on_deadline(Clock::time_point now) {
     Connection::on_deadline(now);
     return;
   }
-  if (closed_ || now < handshake_deadline_) return;
-  log().debug("TLS handshake timed out ({} on {})", peer(), tls_.name());
+  if (closed_ || now < handshake_deadline()) return;
+  log().debug("TLS handshake timed out ({} on {})", peer(), tls().name());
   fatal_ = true;
   handler_.on_transport_closed(now);
   close();
 }
 
 void TlsConnection::on_revocation_list_changed(const TlsContext& changed) {
-  if (&changed != &tls_ || closed_ || handshaking_) return;
+  if (closed_ || handshaking_ || &changed != &tls()) return;
   X509* cert = SSL_get0_peer_certificate(ssl_);
-  if (cert == nullptr || !tls_.is_revoked(cert)) return;
+  if (cert == nullptr || !tls().is_revoked(cert)) return;
   const auth::CertificateInfo info = certificate_info(cert);
   log().info("client '{}' ({} on {}) disconnected: its certificate (serial {}) is revoked",
-             handler_.client_id(), peer(), tls_.name(), info.serial_hex);
+             handler_.client_id(), peer(), tls().name(), info.serial_hex);
   handler_.on_kick(protocol::ReasonCode::kAdministrativeAction, Clock::now());
   flush();
 }

@@ -44,17 +44,27 @@ class TlsConnection final : public Connection {
   void fail(const char* what, int ssl_error);
   std::string peer() const;
 
+  /// The listener's TLS context, reached through the SSL's SSL_CTX (TlsContext::of); it
+  /// outlives its connections as the Worker does (Server destroys the workers, and with them
+  /// every connection, before the TLS contexts). Requires ssl_.
+  TlsContext& tls() const;
+  std::chrono::steady_clock::time_point handshake_deadline() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(handshake_deadline_ticks_));
+  }
+
   // The flags first: they fit in Connection's tail padding (an idle connection's size is a
   // benchmarked target, see bench/README.md).
   bool handshaking_ = true;
   bool read_wants_write_ = false;
-  bool fatal_ = false;  // after a fatal TLS error no close_notify may be sent
-  // The listener's; it outlives its connections as the Worker does (Server destroys the
-  // workers, and with them every connection, before the TLS contexts).
-  TlsContext& tls_;
-  ssl_st* ssl_ = nullptr;
-  std::chrono::steady_clock::time_point handshake_deadline_;
-  std::size_t written_ = 0;  // bytes of buffers_->writing already handed to SSL_write
+  bool fatal_ = false;     // after a fatal TLS error no close_notify may be sent
+  ssl_st* ssl_ = nullptr;  // null only if it could not be created (start() closes then)
+  // One word for two phases: while handshaking_, when the handshake times out (steady clock
+  // ticks); afterwards, the bytes of buffers_->writing already handed to SSL_write.
+  union {
+    std::chrono::steady_clock::rep handshake_deadline_ticks_ = 0;
+    std::size_t written_;
+  };
 };
 
 }  // namespace gridmq::net

@@ -151,6 +151,7 @@ std::shared_ptr<ssl_ctx_st> TlsContext::make_ctx(const Crls* crls) const {
   std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
   if (!ctx) fail("cannot create the TLS context");
   SSL_CTX* c = ctx.get();
+  SSL_CTX_set_app_data(c, const_cast<TlsContext*>(this));  // for TlsContext::of
 
   SSL_CTX_set_min_proto_version(c, tls.min_tls_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
   SSL_CTX_set_options(
@@ -290,6 +291,10 @@ ssl_st* TlsContext::new_ssl(int fd) const {
   BIO_set_init(bio, 1);
   SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO (one reference for both directions)
   return ssl;
+}
+
+TlsContext& TlsContext::of(const ssl_st* ssl) {
+  return *static_cast<TlsContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
 }
 
 bool TlsContext::is_revoked(x509_st* cert) const {

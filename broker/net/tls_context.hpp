@@ -44,6 +44,8 @@ class TlsContext {
   /// SSL_free; the descriptor stays the caller's), or nullptr when OpenSSL is out of memory.
   /// Any thread.
   ssl_st* new_ssl(int fd) const;
+  /// The TlsContext whose SSL_CTX made `ssl` (new_ssl): every SSL_CTX it makes points back to it.
+  static TlsContext& of(const ssl_st* ssl);
 
   /// Whether `cert` appears in the current CRL of its issuer. Any thread.
   bool is_revoked(x509_st* cert) const;

@@ -58,7 +58,7 @@ void ConnectionHandler::send_after_commit(std::size_t from,
 }
 
 void ConnectionHandler::drain(Clock::time_point now) {
-  if (!session_ || closing_ || pending_subacks_ > 0 || before_connack_ || sending_) return;
+  if (!session_ || closing_ || pending_subacks_ > 0 || connack_waits() || sending_) return;
   if (unsent_bytes_ + out_.size() >= kOutputHighWater) return;
   auto st = session_->lock();
   if (st->owner.get() != &self_) return;
@@ -122,11 +122,9 @@ bool ConnectionHandler::send_delivery(const Delivery& d, std::uint16_t packet_id
       }
       tmp.subscription_identifiers = d.subscription_ids;
       if (client_topic_alias_maximum_ > 0) {
-        if (!outbound_aliases_) {
-          outbound_aliases_ = std::make_unique<std::unordered_map<std::string, std::uint16_t>>();
-        }
-        auto it = outbound_aliases_->find(m.topic);
-        if (it != outbound_aliases_->end()) {
+        if (!aliases_) aliases_ = std::make_unique<Aliases>();
+        auto it = aliases_->outbound.find(m.topic);
+        if (it != aliases_->outbound.end()) {
           tmp.topic_alias = it->second;
           topic = {};
         } else if (next_outbound_alias_ <= client_topic_alias_maximum_) {
@@ -145,7 +143,7 @@ bool ConnectionHandler::send_delivery(const Delivery& d, std::uint16_t packet_id
     core_.stats().messages_dropped.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  if (new_alias) outbound_aliases_->emplace(m.topic, next_outbound_alias_++);
+  if (new_alias) aliases_->outbound.emplace(m.topic, next_outbound_alias_++);
   return true;
 }
 

@@ -27,12 +27,20 @@ ConnectionHandler::ConnectionHandler(BrokerCore& core, Peer& self, Clock::time_p
 ConnectionHandler::~ConnectionHandler() = default;
 
 void ConnectionHandler::set_peer_certificate(auth::CertificateInfo cert) {
-  if (!identity_) identity_ = std::make_unique<Identity>();
-  identity_->certificate = std::make_unique<auth::CertificateInfo>(std::move(cert));
+  connecting().certificate = std::make_unique<auth::CertificateInfo>(std::move(cert));
 }
 
 const auth::CertificateInfo* ConnectionHandler::peer_certificate() const {
-  return identity_ ? identity_->certificate.get() : nullptr;
+  return connecting_ ? connecting_->certificate.get() : nullptr;
+}
+
+ConnectionHandler::Connecting& ConnectionHandler::connecting() {
+  if (!connecting_) connecting_ = std::make_unique<Connecting>();
+  return *connecting_;
+}
+
+void ConnectionHandler::drop_connecting_if_done() {
+  if (connecting_ && connecting_->done()) connecting_.reset();
 }
 
 const std::string& ConnectionHandler::client_id() const {
@@ -45,14 +53,15 @@ void ConnectionHandler::send(const protocol::Packet& p) {
 }
 
 void ConnectionHandler::touch(Clock::time_point now) {
-  deadline_ = keepalive_timeout_.count() > 0 ? now + keepalive_timeout_ : kFarFuture;
+  deadline_ = keepalive_timeout_ms_ > 0 ? now + std::chrono::milliseconds(keepalive_timeout_ms_)
+                                        : kFarFuture;
 }
 
 void ConnectionHandler::on_packet(protocol::Bytes packet, Clock::time_point now) {
   if (closing_) return;
   if (!session_) {
-    if (identity_ && identity_->pending) {  // CONNECT waits for its password check
-      auto& held = identity_->pending->held;
+    if (connecting_ && connecting_->pending) {  // CONNECT waits for its password check
+      auto& held = connecting_->pending->held;
       if (held.size() + packet.size() > kMaxHeldBytes) {
         closing_ = true;
         return;
@@ -68,14 +77,16 @@ void ConnectionHandler::on_packet(protocol::Bytes packet, Clock::time_point now)
     return;
   }
   touch(now);
-  if (!before_connack_) {
+  if (!connack_waits()) {
     dispatch(packet, now);
     return;
   }
   // CONNACK waits for the session's commit: what answers packets sent meanwhile goes after it.
-  std::swap(out_, *before_connack_);
+  // (finish_connect runs later, from the commit's callback: the buffer outlives this call.)
+  std::string& held_output = *connecting_->before_connack;
+  std::swap(out_, held_output);
   dispatch(packet, now);
-  std::swap(out_, *before_connack_);
+  std::swap(out_, held_output);
 }
 
 void ConnectionHandler::dispatch(protocol::Bytes packet, Clock::time_point now) {
@@ -192,8 +203,7 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
       refuse_connect(version_, ReasonCode::kRetainNotSupported, "retain not available");
       return;
     }
-    const auth::Principal* who =
-        identity_ && identity_->principal ? &*identity_->principal : nullptr;
+    const auth::Principal* who = principal_.id.empty() ? nullptr : &principal_;
     if (!core_.access().allowed(auth::Access::kPublish, who, c.client_id, c.will->topic)) {
       refuse_connect(version_, ReasonCode::kNotAuthorized, "will topic not authorized");
       return;
@@ -208,7 +218,7 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
     keepalive = cfg.max_keepalive;
     server_keepalive = true;
   }
-  keepalive_timeout_ = std::chrono::milliseconds(std::uint64_t{keepalive} * 1500);
+  keepalive_timeout_ms_ = std::uint32_t{keepalive} * 1500;
 
   // A persistent session's record (or the deletion of the persistent session a clean start
   // discards) is durable before CONNACK says the session exists (or is gone).
@@ -239,7 +249,7 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
     }
   }
   if (attached.deferred) {
-    before_connack_ = std::make_unique<std::string>();
+    connecting().before_connack = std::make_unique<std::string>();
     return;
   }
   finish_connect(ack, storage::Status::success(), now);
@@ -247,7 +257,11 @@ void ConnectionHandler::handle_connect(protocol::Bytes packet, Clock::time_point
 
 void ConnectionHandler::finish_connect(protocol::Connack ack, const storage::Status& st,
                                        Clock::time_point now) {
-  auto after = std::move(before_connack_);
+  std::unique_ptr<std::string> after;
+  if (connecting_) {
+    after = std::move(connecting_->before_connack);
+    drop_connecting_if_done();
+  }
   if (closing_) return;
   if (!st.ok) {
     // The session is not durable: refuse rather than promise it (the client retries later).
@@ -274,14 +288,17 @@ bool ConnectionHandler::authenticate(protocol::Connect& c, protocol::Bytes packe
                                      Clock::time_point now) {
   using auth::Authentication;
   auto& access = core_.access();
-  if (identity_ && identity_->pending && identity_->pending->verified) return true;  // resumed
+  if (connecting_ && connecting_->pending && connecting_->pending->verified)
+    return true;  // resumed
   if (authentication_ == Authentication::kAnonymous) {
-    if (identity_) identity_->certificate.reset();  // not used here
+    if (connecting_) connecting_->certificate.reset();  // not used here
+    drop_connecting_if_done();
     return true;
   }
-  if (authentication_ != Authentication::kPassword && identity_ && identity_->certificate) {
-    const auth::MappingResult mapped = access.cert_mapping().map(*identity_->certificate);
-    identity_->certificate.reset();
+  if (authentication_ != Authentication::kPassword && connecting_ && connecting_->certificate) {
+    const auth::MappingResult mapped = access.cert_mapping().map(*connecting_->certificate);
+    connecting_->certificate.reset();
+    drop_connecting_if_done();
     if (!mapped.ok()) {
       refuse_connect(version_, ReasonCode::kNotAuthorized,
                      "the client certificate gives no principal: " + mapped.detail);
@@ -295,7 +312,7 @@ bool ConnectionHandler::authenticate(protocol::Connect& c, protocol::Bytes packe
           "the client identifier must be the certificate's id '" + mapped.principal->id + "'");
       return false;
     }
-    identity_->principal = *mapped.principal;
+    principal_ = *mapped.principal;
     return true;
   }
   if (authentication_ == Authentication::kCertificate) {
@@ -307,10 +324,9 @@ bool ConnectionHandler::authenticate(protocol::Connect& c, protocol::Bytes packe
     refuse_connect(version_, ReasonCode::kNotAuthorized, "user name and password required");
     return false;
   }
-  if (!identity_) identity_ = std::make_unique<Identity>();
-  identity_->certificate.reset();
-  identity_->pending = std::make_unique<PendingConnect>();
-  identity_->pending->connect.assign(packet.begin(), packet.end());
+  connecting().certificate.reset();
+  connecting_->pending = std::make_unique<PendingConnect>();
+  connecting_->pending->connect.assign(packet.begin(), packet.end());
   const bool queued = access.verify_password(
       *c.username, *c.password,
       [peer = self_.shared_peer(), this](std::optional<auth::Principal> who) {
@@ -319,7 +335,8 @@ bool ConnectionHandler::authenticate(protocol::Connect& c, protocol::Bytes packe
         });
       });
   if (!queued) {
-    identity_->pending.reset();
+    connecting_->pending.reset();
+    drop_connecting_if_done();
     refuse_connect(version_, ReasonCode::kServerBusy, "too many logins waiting");
     return false;
   }
@@ -330,18 +347,21 @@ bool ConnectionHandler::authenticate(protocol::Connect& c, protocol::Bytes packe
 }
 
 void ConnectionHandler::resume_connect(std::optional<auth::Principal> who, Clock::time_point now) {
-  if (closing_ || session_ || !identity_ || !identity_->pending) return;
+  if (closing_ || session_ || !connecting_ || !connecting_->pending) return;
   if (!who) {
-    identity_->pending.reset();
+    connecting_->pending.reset();
+    drop_connecting_if_done();
     refuse_connect(version_, ReasonCode::kBadUserNameOrPassword, "bad user name or password");
     return;
   }
-  identity_->principal = std::move(*who);
-  identity_->pending->verified = true;
-  const std::vector<std::uint8_t> connect = std::move(identity_->pending->connect);
+  principal_ = std::move(*who);
+  connecting_->pending->verified = true;
+  const std::vector<std::uint8_t> connect = std::move(connecting_->pending->connect);
+  // handle_connect leaves connecting_ in place: its pending part is still set.
   handle_connect(protocol::Bytes(connect.data(), connect.size()), now);
-  const std::string held = std::move(identity_->pending->held);
-  identity_->pending.reset();
+  const std::string held = std::move(connecting_->pending->held);
+  connecting_->pending.reset();
+  drop_connecting_if_done();
   // Packets the client sent while the check ran, in order, handled as if they arrived now.
   protocol::Bytes rest(reinterpret_cast<const std::uint8_t*>(held.data()), held.size());
   while (!rest.empty() && !closing_) {

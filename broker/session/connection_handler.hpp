@@ -6,6 +6,7 @@
 //
 // THREADING: one handler is used by one worker thread only.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -57,7 +58,9 @@ class ConnectionHandler {
   /// Set by the network layer: bytes queued for the socket and not yet written. Deliveries wait
   /// while this is above the output high-water mark (slow consumers keep their backlog in the
   /// session queue, which is bounded).
-  void set_unsent_bytes(std::size_t n) { unsent_bytes_ = n; }
+  void set_unsent_bytes(std::size_t n) {
+    unsent_bytes_ = static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX));
+  }
 
   /// The network layer's report of a verified client certificate (mTLS listeners), given before
   /// the first packet. CONNECT maps it to a principal and then drops it.
@@ -71,7 +74,7 @@ class ConnectionHandler {
   /// Who the client is: set when CONNECT is accepted on a listener that authenticates (a mapped
   /// client certificate, or a password-file user); null before that and for anonymous clients.
   const auth::Principal* principal() const {
-    return session_ && identity_ && identity_->principal ? &*identity_->principal : nullptr;
+    return session_ && !principal_.id.empty() ? &principal_ : nullptr;
   }
 
   bool connected() const { return session_ != nullptr; }
@@ -118,16 +121,18 @@ class ConnectionHandler {
   void touch(Clock::time_point now);
   bool is_v5() const { return version_ == protocol::Version::kV5; }
 
-  // Ordered by size so an idle connection's handler packs tightly.
+  // Ordered by size so an idle connection's handler packs tightly (an idle connection's memory
+  // is a benchmarked target, see bench/README.md).
   BrokerCore& core_;
   Peer& self_;
   std::string out_;
   Clock::time_point deadline_;
-  std::size_t unsent_bytes_ = 0;
-  SessionPtr session_;                    // after CONNECT
+  SessionPtr session_;  // after CONNECT
+  /// Who the client is (principal()): set when CONNECT maps a certificate or checks a login.
+  /// An empty id means none (principal ids are never empty). Inline rather than on the heap:
+  /// an authenticated connection keeps it for its whole life.
+  auth::Principal principal_;
   std::unique_ptr<protocol::Will> will_;  // heap: most connections have none
-  /// Non-null while CONNACK waits for the session's commit: output of packets handled meanwhile.
-  std::unique_ptr<std::string> before_connack_;
   /// A CONNECT waiting for its password check: the packet (decoded again once the check
   /// succeeds) and the packets the client sent after it meanwhile (replayed after CONNACK).
   struct PendingConnect {
@@ -135,17 +140,27 @@ class ConnectionHandler {
     std::string held;
     bool verified = false;
   };
-  /// Only for connections with a certificate or a login (an anonymous TCP client has none).
-  struct Identity {
-    std::unique_ptr<auth::CertificateInfo> certificate;  // until CONNECT
-    std::optional<auth::Principal> principal;
+  /// What only the connect phase needs; freed once all of it is done with.
+  struct Connecting {
+    std::unique_ptr<auth::CertificateInfo> certificate;  // from the TLS layer, until CONNECT
     std::unique_ptr<PendingConnect> pending;
+    /// Non-null while CONNACK waits for the session's commit: output of packets handled
+    /// meanwhile.
+    std::unique_ptr<std::string> before_connack;
+    bool done() const { return !certificate && !pending && !before_connack; }
   };
-  std::unique_ptr<Identity> identity_;
-  std::chrono::milliseconds keepalive_timeout_{0};  // 0 = none
-  // Topic aliases, allocated on first use (idle connections pay 16 bytes, not 112).
-  std::unique_ptr<std::unordered_map<std::uint16_t, std::string>> inbound_aliases_;
-  std::unique_ptr<std::unordered_map<std::string, std::uint16_t>> outbound_aliases_;
+  std::unique_ptr<Connecting> connecting_;
+  Connecting& connecting();  // creates it when needed
+  void drop_connecting_if_done();
+  bool connack_waits() const { return connecting_ && connecting_->before_connack; }
+  // Topic aliases, allocated on first use (idle connections pay 8 bytes, not 112).
+  struct Aliases {
+    std::unordered_map<std::uint16_t, std::string> inbound;
+    std::unordered_map<std::string, std::uint16_t> outbound;
+  };
+  std::unique_ptr<Aliases> aliases_;
+  std::uint32_t unsent_bytes_ = 0;          // saturates at 2^32 - 1 (far above the high-water mark)
+  std::uint32_t keepalive_timeout_ms_ = 0;  // 0 = none; at most 65535 s x 1.5
   std::uint32_t session_expiry_ = 0;
   std::uint32_t client_max_packet_size_ = 0;  // 0 = no limit
   std::uint16_t client_receive_maximum_ = 65535;

@@ -29,18 +29,16 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
       fail(ReasonCode::kTopicAliasInvalid, "topic alias out of range");  // MQTT-3.3.2-8/9
       return;
     }
-    if (!inbound_aliases_) {
-      inbound_aliases_ = std::make_unique<std::unordered_map<std::uint16_t, std::string>>();
-    }
+    if (!aliases_) aliases_ = std::make_unique<Aliases>();
     if (p.topic.empty()) {
-      auto it = inbound_aliases_->find(alias);
-      if (it == inbound_aliases_->end()) {
+      auto it = aliases_->inbound.find(alias);
+      if (it == aliases_->inbound.end()) {
         fail(ReasonCode::kProtocolError, "unknown topic alias");
         return;
       }
       p.topic = it->second;
     } else {
-      (*inbound_aliases_)[alias] = p.topic;
+      aliases_->inbound[alias] = p.topic;
     }
   }
   if (p.topic.empty()) {
@@ -57,8 +55,7 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     bool over = false;
     {
       auto st = session_->lock();
-      resend = std::find(st->inbound_qos2.begin(), st->inbound_qos2.end(), p.packet_id) !=
-               st->inbound_qos2.end();
+      resend = st->inbound_qos2.contains(p.packet_id);
       over = !resend && st->inbound_qos2.size() + deferred_acks_ >= cfg.receive_maximum;
     }
     if (resend) {  // a resend: acknowledged again, not routed again
@@ -124,7 +121,7 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     if (p.qos == 2) {
       {
         auto st = session_->lock();
-        st->inbound_qos2.push_back(p.packet_id);
+        st->inbound_qos2.add(p.packet_id);
       }
       ctx.persist_publisher = session_.get();  // the id awaiting PUBREL is durable with the message
     }
@@ -148,7 +145,7 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
   if (p.qos == 0) return;
   if (p.qos == 2) {
     auto st = session_->lock();
-    st->inbound_qos2.push_back(p.packet_id);
+    st->inbound_qos2.add(p.packet_id);
   }
   send_ack_in_order(ack);
 }
@@ -180,7 +177,7 @@ void ConnectionHandler::complete_publish_ack(PubResponse ack, const storage::Sta
     // and the connection closes, so it sends the message again later.
     if (ack.type == PacketType::kPubrec) {
       auto s = session_->lock();
-      std::erase(s->inbound_qos2, ack.packet_id);
+      s->inbound_qos2.remove(ack.packet_id);
     }
     if (!is_v5()) {
       closing_ = true;
@@ -198,14 +195,7 @@ void ConnectionHandler::handle_pub_response(const PubResponse& r, Clock::time_po
     bool found = false;
     {
       auto st = session_->lock();
-      auto& ids = st->inbound_qos2;
-      auto it = std::find(ids.begin(), ids.end(), r.packet_id);
-      found = it != ids.end();
-      if (found) {
-        *it = ids.back();
-        ids.pop_back();
-        if (ids.empty()) std::vector<std::uint16_t>().swap(ids);
-      }
+      found = st->inbound_qos2.remove(r.packet_id);
     }
     PubResponse comp;
     comp.type = PacketType::kPubcomp;

@@ -83,7 +83,7 @@ storage::StoredSession BrokerCore::record(Session& s) {
     x.subscription_id = sub.subscription_id;
     r.subscriptions.push_back(std::move(x));
   }
-  r.inbound_qos2 = st->inbound_qos2;
+  r.inbound_qos2 = st->inbound_qos2.to_vector();
   return r;
 }
 
@@ -208,7 +208,7 @@ void BrokerCore::restore(const storage::Snapshot& snap, Clock::time_point now) {
       st->expiry_interval = r.expiry_interval;
       st->disconnected_at = disconnected;
       st->expires_at = forever ? Clock::time_point::max() : expires;
-      st->inbound_qos2 = r.inbound_qos2;
+      st->inbound_qos2.assign(r.inbound_qos2);
       for (const auto& sub : r.subscriptions) {
         protocol::SubscribeEntry e{sub.filter, sub.qos, sub.no_local, sub.retain_as_published,
                                    sub.retain_handling};

@@ -19,6 +19,7 @@
 #include "routing/message.hpp"
 #include "routing/subscription_tree.hpp"
 #include "session/fifo.hpp"
+#include "session/packet_id_set.hpp"
 #include "session/small_mutex.hpp"
 
 namespace gridmq::session {
@@ -70,8 +71,8 @@ class Session {
     std::vector<StoredSubscription> subscriptions;
     Fifo<Delivery> queue;
     std::size_t queued_bytes = 0;
-    std::vector<Inflight> inflight;           // in send order
-    std::vector<std::uint16_t> inbound_qos2;  // PUBREC sent, PUBREL not yet received
+    std::vector<Inflight> inflight;  // in send order
+    PacketIdSet inbound_qos2;        // PUBREC sent, PUBREL not yet received
     /// The connection that owns the session now; null while offline.
     std::shared_ptr<Peer> owner;
     /// When an offline session expires (set on disconnect).
