@@ -30,7 +30,10 @@ int clamp_int(std::size_t n) {
 
 TlsConnection::TlsConnection(Worker& worker, Socket socket, session::BrokerCore& core,
                              TlsContext& tls)
-    : Connection(worker, std::move(socket), core), ssl_(tls.new_ssl(socket_.native_handle())) {}
+    : Connection(worker, std::move(socket), core), ssl_(tls.new_ssl(socket_.native_handle())) {
+  // Built where the connection was accepted; OpenSSL's error queue is per thread.
+  if (ssl_ == nullptr) ERR_clear_error();
+}
 
 TlsConnection::~TlsConnection() {
   SSL_free(ssl_);  // the BIO does not own the descriptor; the socket closes it
@@ -52,7 +55,6 @@ void TlsConnection::start() {
   boost::system::error_code ec;
   socket_.non_blocking(true, ec);
   if (ssl_ == nullptr) {
-    ERR_clear_error();
     log().warn("TLS connection from {} dropped: cannot create the TLS session", peer());
     fatal_ = true;
     close();
