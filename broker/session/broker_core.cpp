@@ -270,9 +270,9 @@ bool BrokerCore::enqueue(Session& s, Delivery d, const MessagePtr& msg, storage:
   return true;
 }
 
-PublishOutcome BrokerCore::publish(const MessagePtr& msg, Clock::time_point now,
-                                   const PublishContext& ctx,
-                                   std::function<void(const storage::Status&)> done) {
+PublishOutcome BrokerCore::publish(
+    const MessagePtr& msg, Clock::time_point now, const PublishContext& ctx,
+    std::function<void(const storage::Status&, storage::Batch&&)> done) {
   stats_.messages_in.fetch_add(1, std::memory_order_relaxed);
   if (msg->retain) retained_.put(msg);
 
@@ -328,7 +328,7 @@ PublishOutcome BrokerCore::publish(const MessagePtr& msg, Clock::time_point now,
     }
     if (!batch.empty() || (done && ctx.keep_order)) {
       out.deferred = static_cast<bool>(done);
-      commit(std::move(batch), std::move(done));
+      commit_returning(std::move(batch), std::move(done));
     }
   }
   if (durable) msg->storage_submitted.store(true, std::memory_order_release);

@@ -103,10 +103,11 @@ class BrokerCore {
   /// Routes a message: stores/clears it as retained when msg->retain, queues a Delivery on every
   /// matching session and wakes their connections. QoS 1/2 deliveries to persistent sessions,
   /// the message body and retained changes are committed to the store in one batch; `done`
-  /// (which may be empty) runs on the store's writer thread when that batch is durable.
+  /// (which may be empty) runs on the store's writer thread when that batch is durable, and
+  /// gets the spent batch to destroy (Store::commit_and_return: the caller's worker should).
   PublishOutcome publish(const MessagePtr& msg, Clock::time_point now,
                          const PublishContext& ctx = {},
-                         std::function<void(const storage::Status&)> done = {});
+                         std::function<void(const storage::Status&, storage::Batch&&)> done = {});
 
   /// Runs `done` once every commit handed in before this call is durable (commits complete in
   /// order). Acknowledgements that store nothing use it to keep the order of the PUBLISHes.
@@ -196,6 +197,9 @@ class BrokerCore {
   storage::QueueEntry queue_entry(const Inflight& f) const;
   MessagePtr restored_message(const storage::StoredMessage& m, Clock::time_point now) const;
   void commit(storage::Batch batch, std::function<void(const storage::Status&)> done = {});
+  /// commit() through Store::commit_and_return: `done` gets the spent batch back.
+  void commit_returning(storage::Batch batch,
+                        std::function<void(const storage::Status&, storage::Batch&&)> done);
   storage::UnixMillis to_wall(Clock::time_point t) const;
   Clock::time_point from_wall(storage::UnixMillis ms) const;
   void remove_session_locked(const SessionPtr& s);  // requires sessions_mu_ exclusive

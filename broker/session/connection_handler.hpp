@@ -103,6 +103,9 @@ class ConnectionHandler {
   /// Wraps a continuation that must run on this connection's worker after a storage commit.
   std::function<void(const storage::Status&)> defer(
       std::function<void(const storage::Status&)> on_worker);
+  /// defer() for Store::commit_and_return: also frees the spent batch on this worker.
+  std::function<void(const storage::Status&, storage::Batch&&)> defer_returning(
+      std::function<void(const storage::Status&)> on_worker);
   void complete_publish_ack(protocol::PubResponse ack, const storage::Status& st);
   /// Sends an ack that stores nothing (a resend, a refusal, a duplicate): at once, or after the
   /// acks still waiting for their commit (MQTT-4.6.0-2: acks go in the order of the PUBLISHes).

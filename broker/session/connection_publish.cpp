@@ -128,9 +128,10 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
     // The ack waits for the commit (design.md §2.3); its reason is filled in below, before the
     // deferred send can run (that runs on this worker, after this call returns).
     auto pending = std::make_shared<PubResponse>(ack);
-    auto outcome = core_.publish(msg, now, ctx, defer([this, pending](const storage::Status& st) {
-                                   complete_publish_ack(*pending, st);
-                                 }));
+    auto outcome =
+        core_.publish(msg, now, ctx, defer_returning([this, pending](const storage::Status& st) {
+                        complete_publish_ack(*pending, st);
+                      }));
     if (is_v5() && outcome.deliveries == 0) {
       pending->reason = ReasonCode::kNoMatchingSubscribers;
     }
@@ -158,6 +159,20 @@ void ConnectionHandler::send_ack_in_order(const PubResponse& ack) {
   ++deferred_acks_;
   core_.after_commits(
       defer([this, ack](const storage::Status& st) { complete_publish_ack(ack, st); }));
+}
+
+std::function<void(const storage::Status&, storage::Batch&&)> ConnectionHandler::defer_returning(
+    std::function<void(const storage::Status&)> on_worker) {
+  // As defer(), and the spent batch rides along to be destroyed on this worker, whose thread
+  // built it (Store::commit_and_return).
+  // Called once: the callback and the batch move on rather than being copied.
+  return [peer = self_.shared_peer(), fn = std::move(on_worker)](const storage::Status& st,
+                                                                 storage::Batch&& spent) mutable {
+    peer->run_on_worker([fn = std::move(fn), st, spent = std::move(spent)]() mutable {
+      spent = storage::Batch();  // its memory goes back to this thread's arena
+      fn(st);
+    });
+  };
 }
 
 std::function<void(const storage::Status&)> ConnectionHandler::defer(

@@ -35,6 +35,20 @@ void BrokerCore::commit(storage::Batch batch, std::function<void(const storage::
   });
 }
 
+void BrokerCore::commit_returning(
+    storage::Batch batch, std::function<void(const storage::Status&, storage::Batch&&)> done) {
+  if (!store_) {
+    if (done) done(storage::Status::success(), std::move(batch));
+    return;
+  }
+  store_->commit_and_return(
+      std::move(batch),
+      [this, done = std::move(done)](const storage::Status& st, storage::Batch&& spent) {
+        if (!st.ok) stats_.storage_errors.fetch_add(1, std::memory_order_relaxed);
+        if (done) done(st, std::move(spent));
+      });
+}
+
 storage::StoredMessage BrokerCore::stored_message(const routing::Message& m) const {
   storage::StoredMessage out;
   out.id = m.id;

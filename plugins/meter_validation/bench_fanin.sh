@@ -6,10 +6,14 @@
 #   plugins/meter_validation/bench_fanin.sh [--rounds R] [--clients N] [--duration S] [--rate R]
 #                                           [--durable-subscriber]
 #
-# --durable-subscriber adds a persistent QoS 1 subscriber (mosquitto_sub -c) on the same topics, so
-# that every message is committed to RocksDB with plugins off too (a central broker with a
-# back-office session); without it, "off" commits nothing (the bench's subscriber is clean), and
-# "on" adds a RocksDB commit per message for the per-meter state.
+# --durable-subscriber makes the bench's subscriber a persistent session (gridmq-bench
+# --persistent-subscribers), so that every message is committed to RocksDB with plugins off too
+# (a central broker with a back-office session); without it, "off" commits nothing (the bench's
+# subscriber is clean), and "on" adds a RocksDB commit per message for the per-meter state. The
+# script fails if a gridmq broker dropped queued messages (its queue limits): a subscriber that
+# falls behind would let "off" skip the commits of the dropped messages, and the comparison would
+# no longer be like for like. (Until 2026-12-04 the persistent subscriber was a separate
+# mosquitto_sub -c, which fell behind above about 50k msg/s and did exactly that.)
 #
 # The bench clients are plain-TCP, anonymous and their client ids are not meter ids, so the plugin
 # runs with unauthenticated = "topic" (the topic's meter stands for the client: the owner check is
@@ -43,13 +47,7 @@ command -v jq >/dev/null || { echo "bench_fanin.sh: needs jq" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/gridmq-mv-bench.XXXXXX)
 PID=""
-SUB=""
 stop() {
-  if [[ -n "$SUB" ]]; then
-    kill -TERM "$SUB" 2>/dev/null || true
-    wait "$SUB" 2>/dev/null || true
-    SUB=""
-  fi
   if [[ -n "$PID" ]]; then
     kill -TERM "$PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
@@ -112,14 +110,15 @@ for round in $(seq "$ROUNDS"); do
     p=$(port)
     start "$case" "$p"
     json="$WORK/$case-$round.json"
-    if [[ -n "$DURABLE" ]]; then
-      mosquitto_sub -h 127.0.0.1 -p "$p" -i "durable-$case-$round" -c -q 1 -t 'mtr/v1/t1/+/up/reading' >/dev/null 2>&1 &
-      SUB=$!
-      sleep 0.5
-    fi
     "$BENCH_BIN" fanin --port "$p" --clients "$CLIENTS" --subscribers 1 --qos 1 --rate "$RATE" \
-      --duration "$DURATION" --warmup 2 --broker-pid "$PID" --json "$json" --quiet
+      --duration "$DURATION" --warmup 2 --broker-pid "$PID" --json "$json" --quiet \
+      ${DURABLE:+--persistent-subscribers}
     stop
+    if [[ $case == gridmq-* ]] && grep -q 'queued messages dropped' "$WORK/$case-$p/log"; then
+      echo "bench_fanin.sh: $case dropped queued messages (the subscriber fell behind):" >&2
+      grep -m3 'queued messages dropped' "$WORK/$case-$p/log" >&2
+      exit 1
+    fi
     if [[ $case == gridmq-on || $case == gridmq-mem ]] && grep -q 'meter_validation: \(reject\|drop\|quarantine\)' "$WORK/$case-$p/log"; then
       echo "bench_fanin.sh: meter_validation did not accept every bench message:" >&2
       grep -m5 'meter_validation:' "$WORK/$case-$p/log" >&2

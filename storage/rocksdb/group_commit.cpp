@@ -19,13 +19,23 @@ GroupCommitWriter::~GroupCommitWriter() {
 }
 
 void GroupCommitWriter::commit(Batch batch, Done done) {
+  enqueue(Pending{std::move(batch), std::move(done), {}, {}, {}});
+}
+
+void GroupCommitWriter::commit(Batch batch, DoneReturning done) {
+  enqueue(Pending{std::move(batch), {}, std::move(done), {}, {}});
+}
+
+void GroupCommitWriter::enqueue(Pending p) {
   std::unique_lock lock(mutex_);
   if (stopping_) {
     lock.unlock();
-    if (done) done(Status::failure("storage: store is closed"));
+    p.status = Status::failure("storage: store is closed");
+    finish_one(p);
     return;
   }
-  queue_.push_back(Pending{std::move(batch), std::move(done), Clock::now(), {}});
+  p.enqueued = Clock::now();
+  queue_.push_back(std::move(p));
   // Wake the writer only when it can act: it sleeps on an empty queue, or gathers until full.
   bool wake = queue_.size() == 1 || queue_.size() == config_.max_commits;
   lock.unlock();
@@ -195,10 +205,16 @@ void GroupCommitWriter::sync_wal() {
   unsynced_.clear();
 }
 
-void GroupCommitWriter::finish(std::vector<Pending>& list) {
-  for (auto& p : list) {
-    if (p.done) p.done(p.status);
+void GroupCommitWriter::finish_one(Pending& p) {
+  if (p.done_returning) {
+    p.done_returning(p.status, std::move(p.batch));
+  } else if (p.done) {
+    p.done(p.status);
   }
+}
+
+void GroupCommitWriter::finish(std::vector<Pending>& list) {
+  for (auto& p : list) finish_one(p);
 }
 
 }  // namespace gridmq::storage::rocks

@@ -33,6 +33,8 @@ class GroupCommitWriter {
  public:
   using Clock = std::chrono::steady_clock;
   using Done = std::function<void(const Status&)>;
+  /// Gets the batch back after the write (Store::commit_and_return).
+  using DoneReturning = std::function<void(const Status&, Batch&&)>;
 
   struct Config {
     SyncPolicy sync = SyncPolicy::kSync;
@@ -51,6 +53,7 @@ class GroupCommitWriter {
 
   /// Queues `batch`; after stop() fails it at once with "storage: store is closed".
   void commit(Batch batch, Done done);
+  void commit(Batch batch, DoneReturning done);
   /// Writes (and syncs) everything queued so far, runs its callbacks, joins the thread.
   /// Idempotent. Must not be called from a callback.
   void stop();
@@ -60,6 +63,7 @@ class GroupCommitWriter {
   struct Pending {
     Batch batch;
     Done done;
+    DoneReturning done_returning;  // instead of `done`
     Clock::time_point enqueued;
     Status status;
   };
@@ -69,6 +73,8 @@ class GroupCommitWriter {
   [[nodiscard]] rocksdb::Status append(const Batch& batch);
   void sync_wal();
   Clock::time_point next_sync() const { return last_sync_ + config_.batch_interval; }
+  void enqueue(Pending p);
+  static void finish_one(Pending& p);
   static void finish(std::vector<Pending>& list);
 
   Database& db_;

@@ -45,6 +45,11 @@ void RocksDbStore::commit(Batch batch, std::function<void(const Status&)> done) 
   writer_->commit(std::move(batch), std::move(done));
 }
 
+void RocksDbStore::commit_and_return(Batch batch,
+                                     std::function<void(const Status&, Batch&&)> done) {
+  writer_->commit(std::move(batch), GroupCommitWriter::DoneReturning(std::move(done)));
+}
+
 Status RocksDbStore::commit_sync(Batch batch) {
   if (writer_->on_writer_thread()) {
     return Status::failure("storage: commit_sync called from a commit callback (would deadlock)");

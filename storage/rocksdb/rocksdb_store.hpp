@@ -23,6 +23,7 @@ class RocksDbStore final : public Store {
 
   Status load(Snapshot& out, std::vector<std::string>& warnings) override;
   void commit(Batch batch, std::function<void(const Status&)> done) override;
+  void commit_and_return(Batch batch, std::function<void(const Status&, Batch&&)> done) override;
   Status commit_sync(Batch batch) override;
   Status get_plugin(std::string_view plugin, std::string_view key, std::string& value,
                     bool& found) override;

@@ -354,6 +354,45 @@ TEST_F(RocksDbStoreTest, CloseDrainsQueuedCommits) {
   EXPECT_EQ(snap.messages.size(), 1u);
 }
 
+// commit_and_return hands the written batch to the callback (for the committing thread to
+// free), after it is durable, and also when the store is already closed.
+TEST_F(RocksDbStoreTest, CommitAndReturnHandsTheBatchBackAfterTheWrite) {
+  auto store = open(options());
+  Completions done;
+  Status status;
+  std::size_t returned_changes = 0;
+  Batch b;
+  b.put_message(sample_message(7));
+  b.put_plugin("meter_validation", "t1/MTR0000001", "state");
+  store->commit_and_return(std::move(b), [&](const Status& s, Batch&& spent) {
+    status = s;
+    returned_changes = spent.changes().size();
+    done.add();
+  });
+  ASSERT_TRUE(done.wait(1));
+  EXPECT_TRUE(status.ok) << status.message;
+  EXPECT_EQ(returned_changes, 2u);
+  std::string value;
+  bool found = false;
+  ASSERT_TRUE(store->get_plugin("meter_validation", "t1/MTR0000001", value, found).ok);
+  EXPECT_TRUE(found);  // durable before the callback ran
+  EXPECT_EQ(value, "state");
+
+  store.reset();
+  auto closed = open(options());
+  closed->close();
+  Batch late;
+  late.put_message(sample_message(8));
+  closed->commit_and_return(std::move(late), [&](const Status& s, Batch&& spent) {
+    status = s;
+    returned_changes = spent.changes().size();
+    done.add();
+  });
+  ASSERT_TRUE(done.wait(2));
+  EXPECT_FALSE(status.ok);
+  EXPECT_EQ(returned_changes, 1u);
+}
+
 TEST_F(RocksDbStoreTest, CommitSyncFromACallbackFailsInsteadOfDeadlocking) {
   auto store = open(options());
   Completions done;
