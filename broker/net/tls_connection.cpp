@@ -182,6 +182,8 @@ asio::socket_base::wait_type TlsConnection::read_wait() const {
 }
 
 void TlsConnection::write_out() {
+  // Only after the handshake (written_ shares its word with the handshake deadline): nothing is
+  // read before it succeeds, so the handler has no output before then.
   if (closed_) return;
   for (int round = 0; round < kWriteRoundsPerTurn && written_ < buffers_->writing.size(); ++round) {
     ERR_clear_error();

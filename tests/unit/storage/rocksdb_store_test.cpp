@@ -354,8 +354,8 @@ TEST_F(RocksDbStoreTest, CloseDrainsQueuedCommits) {
   EXPECT_EQ(snap.messages.size(), 1u);
 }
 
-// commit_and_return hands the written batch to the callback (for the committing thread to
-// free), after it is durable, and also when the store is already closed.
+// commit_and_return hands the batch, changes intact, to the callback (for the committing thread
+// to free) once it is written, and also when the store is already closed.
 TEST_F(RocksDbStoreTest, CommitAndReturnHandsTheBatchBackAfterTheWrite) {
   auto store = open(options());
   Completions done;
@@ -375,7 +375,7 @@ TEST_F(RocksDbStoreTest, CommitAndReturnHandsTheBatchBackAfterTheWrite) {
   std::string value;
   bool found = false;
   ASSERT_TRUE(store->get_plugin("meter_validation", "t1/MTR0000001", value, found).ok);
-  EXPECT_TRUE(found);  // durable before the callback ran
+  EXPECT_TRUE(found);  // the batch that came back was written
   EXPECT_EQ(value, "state");
 
   store.reset();
