@@ -86,19 +86,10 @@ void GroupCommitWriter::run() {
 }
 
 void GroupCommitWriter::write_group(std::vector<Pending>& group) {
-  write_batch_.Clear();
-  group_max_id_ = persisted_max_id_;
-  for (auto& p : group) {
-    p.status = p.batch.validate();
-    if (!p.status.ok) continue;
-    write_batch_.SetSavePoint();
-    rocksdb::Status s = append(p.batch);
-    if (s.ok()) {
-      write_batch_.PopSavePoint().PermitUncheckedError();
-    } else {
-      write_batch_.RollbackToSavePoint().PermitUncheckedError();
-      p.status = Status::failure("storage: cannot encode batch: " + s.ToString());
-    }
+  if (!encode_group(group, /*coalesce=*/true) && superseded_.skipped() > 0) {
+    // A batch that failed to encode is rolled back, so the changes it overrode must be written
+    // after all: encode the group again, every change in.
+    encode_group(group, /*coalesce=*/false);
   }
   Status written;
   rocksdb::Status s;
@@ -128,9 +119,46 @@ void GroupCommitWriter::write_group(std::vector<Pending>& group) {
   finish(group);
 }
 
-rocksdb::Status GroupCommitWriter::append(const Batch& batch) {
+bool GroupCommitWriter::encode_group(std::vector<Pending>& group, bool coalesce) {
+  write_batch_.Clear();
+  group_max_id_ = persisted_max_id_;
+  superseded_.reset();
+  std::size_t plugin_changes = 0;
+  for (auto& p : group) {
+    p.status = p.batch.validate();
+    if (!p.status.ok || !coalesce) continue;
+    for (const auto& c : p.batch.changes()) {
+      plugin_changes += c.op == Batch::Op::kPutPlugin || c.op == Batch::Op::kDeletePlugin;
+    }
+  }
+  if (plugin_changes > 1) {
+    planned_.clear();
+    for (const auto& p : group) planned_.push_back(p.status.ok ? &p.batch : nullptr);
+    superseded_.plan(planned_);
+  }
+  bool encoded = true;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    Pending& p = group[i];
+    if (!p.status.ok) continue;
+    write_batch_.SetSavePoint();
+    rocksdb::Status s = append(p.batch, i);
+    if (s.ok()) {
+      write_batch_.PopSavePoint().PermitUncheckedError();
+    } else {
+      write_batch_.RollbackToSavePoint().PermitUncheckedError();
+      p.status = Status::failure("storage: cannot encode batch: " + s.ToString());
+      encoded = false;
+    }
+  }
+  return encoded;
+}
+
+rocksdb::Status GroupCommitWriter::append(const Batch& batch, std::size_t index) {
   rocksdb::WriteBatch& wb = write_batch_;
-  for (const auto& c : batch.changes()) {
+  const auto& changes = batch.changes();
+  for (std::size_t j = 0; j < changes.size(); ++j) {
+    const Batch::Change& c = changes[j];
+    if (superseded_.skip(index, j)) continue;
     rocksdb::Status s;
     switch (c.op) {
       case Batch::Op::kPutSession:

@@ -14,6 +14,10 @@
 // Callbacks run on the writer thread, in commit order. A failed write (or WAL sync) fails every
 // commit it carried; a commit whose batch does not validate fails alone.
 //
+// A plugin key-value change that a later change of the same key in the same group overrides is
+// left out of the write (superseded.hpp): the group is applied atomically, so what is stored is
+// the same, with one WAL record and memtable update per key and group instead of one per change.
+//
 // THREADING: commit() and stop() from any thread; everything else belongs to the writer thread.
 
 #include <chrono>
@@ -25,6 +29,7 @@
 #include <vector>
 
 #include "storage/rocksdb/database.hpp"
+#include "storage/rocksdb/superseded.hpp"
 #include "storage/store.hpp"
 
 namespace gridmq::storage::rocks {
@@ -70,7 +75,11 @@ class GroupCommitWriter {
 
   void run();
   void write_group(std::vector<Pending>& group);
-  [[nodiscard]] rocksdb::Status append(const Batch& batch);
+  /// Validates and encodes every batch of `group` into write_batch_, leaving out the plugin
+  /// changes that later ones override when `coalesce`. False if a batch failed to encode.
+  bool encode_group(std::vector<Pending>& group, bool coalesce);
+  /// Encodes batch number `index` of the group, without its superseded changes.
+  [[nodiscard]] rocksdb::Status append(const Batch& batch, std::size_t index);
   void sync_wal();
   Clock::time_point next_sync() const { return last_sync_ + config_.batch_interval; }
   void enqueue(Pending p);
@@ -92,6 +101,8 @@ class GroupCommitWriter {
   MessageId persisted_max_id_;
   MessageId group_max_id_ = 0;
   rocksdb::WriteBatch write_batch_;
+  SupersededPluginChanges superseded_;
+  std::vector<const Batch*> planned_;  // the group as the planner sees it
   std::string key_;
   std::string value_;
 

@@ -328,6 +328,50 @@ TEST_F(RocksDbStoreTest, FullGroupIsWrittenWithoutWaiting) {
   EXPECT_TRUE(done.wait(4, std::chrono::seconds(30)));
 }
 
+// Plugin changes that a later change of the same key in the same group overrides are left out
+// of the group's write (superseded.hpp); what is stored is what the changes in order leave, and
+// a batch that fails validation overrides nothing.
+TEST_F(RocksDbStoreTest, OneGroupStoresTheLastChangeOfEachPluginKey) {
+  StoreOptions o = options(SyncPolicy::kSync);
+  o.group_commit_max_delay_us = 60'000'000;  // a minute: the four commits form one group
+  o.group_commit_max_commits = 4;
+  auto store = open(o);
+  std::vector<Batch> batches(4);
+  batches[0].put_plugin("mv", "k1", "a1");
+  batches[0].put_plugin("mv", "k2", "b1");
+  batches[0].put_plugin("mv", "k3", "c1");
+  batches[1].put_plugin(std::string("bad\0name", 8), "x", "y");  // fails validation: all of it
+  batches[1].put_plugin("mv", "k1", "a2");
+  batches[2].delete_plugin("mv", "k2");
+  batches[2].delete_plugin("mv", "k3");
+  batches[3].put_plugin("mv", "k3", "c2");
+  batches[3].put_plugin("mv", "k4", "d1");
+  std::vector<Status> statuses(4, Status::failure("not called"));
+  Completions done;
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    store->commit(std::move(batches[i]), [&, i](const Status& s) {
+      statuses[i] = s;
+      done.add();
+    });
+  }
+  ASSERT_TRUE(done.wait(4, std::chrono::seconds(30)));
+  EXPECT_TRUE(statuses[0].ok && statuses[2].ok && statuses[3].ok);
+  EXPECT_FALSE(statuses[1].ok);
+  store.reset();
+
+  auto reopened = open(options());
+  auto value_of = [&](const std::string& key) {
+    std::string value;
+    bool found = false;
+    EXPECT_TRUE(reopened->get_plugin("mv", key, value, found).ok);
+    return found ? value : std::string("(none)");
+  };
+  EXPECT_EQ(value_of("k1"), "a1");  // the failed batch's put did not override it
+  EXPECT_EQ(value_of("k2"), "(none)");
+  EXPECT_EQ(value_of("k3"), "c2");
+  EXPECT_EQ(value_of("k4"), "d1");
+}
+
 TEST_F(RocksDbStoreTest, CloseDrainsQueuedCommits) {
   StoreOptions o = options(SyncPolicy::kBatched);
   o.group_commit_max_delay_us = 60'000'000;
