@@ -136,11 +136,10 @@ struct PublishResult {
     reason_string = std::move(why);
   }
   void put_state(std::string key, std::string value) {
-    if (state.empty()) state.reserve(1);  // usually the only change: its batch moves on at once
+    // `state` becomes the message's batch (take_plugin_changes), with room for the publish.
     state.put_plugin(std::string(plugin_name), std::move(key), std::move(value));
   }
   void erase_state(std::string key) {
-    if (state.empty()) state.reserve(1);
     state.delete_plugin(std::string(plugin_name), std::move(key));
   }
 

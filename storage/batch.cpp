@@ -29,6 +29,15 @@ Batch::Change& Batch::add(Op op) {
 }
 
 void Batch::take_plugin_changes(Batch&& from) {
+  if (changes_.empty()) {
+    // Take `from`'s vector itself (a publish's batch starts with the plugins' changes).
+    changes_.swap(from.changes_);
+    std::erase_if(changes_, [](const Change& c) {
+      return c.op != Op::kPutPlugin && c.op != Op::kDeletePlugin;
+    });
+    from.changes_.clear();
+    return;
+  }
   for (Change& c : from.changes_) {
     if (c.op == Op::kPutPlugin || c.op == Op::kDeletePlugin) {
       Change& to = add(c.op);

@@ -69,7 +69,8 @@ class Batch {
   void delete_plugin(std::string plugin, std::string key);
   /// Moves the plugin key-value changes (put_plugin / delete_plugin) of `from` to the end of
   /// this batch, in order; any other kind of change in `from` is not a plugin's to make and is
-  /// dropped. `from` is left empty.
+  /// dropped. `from` is left empty. Into an empty batch this moves `from`'s storage, so a
+  /// batch a plugin filled (room for a publish's three changes) becomes the publish's.
   void take_plugin_changes(Batch&& from);
 
   /// Checks what the backends cannot store: a client id or plugin name containing U+0000 (it
@@ -77,8 +78,6 @@ class Batch {
   [[nodiscard]] Status validate() const;
 
   bool empty() const { return changes_.empty(); }
-  /// Room for `n` changes (a batch otherwise starts with room for a publish's three).
-  void reserve(std::size_t n) { changes_.reserve(n); }
   std::size_t size() const { return changes_.size(); }
   const std::vector<Change>& changes() const { return changes_; }
 

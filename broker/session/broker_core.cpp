@@ -280,6 +280,8 @@ PublishOutcome BrokerCore::publish(
   // subscriber may send them (see Message::storage_submitted).
   const bool durable = store_ && msg->qos > 0;
   storage::Batch batch;
+  // The plugins' changes go first: their batch then becomes this one, allocation and all.
+  if (store_ && ctx.plugin_state) batch.take_plugin_changes(std::move(*ctx.plugin_state));
   if (durable) msg->storage_submitted.store(false, std::memory_order_relaxed);
 
   thread_local std::vector<routing::Match> matches;
@@ -317,7 +319,6 @@ PublishOutcome BrokerCore::publish(
         batch.put_retained(stored_message(*msg));
       }
     }
-    if (ctx.plugin_state) batch.take_plugin_changes(std::move(*ctx.plugin_state));
     if (ctx.persist_publisher) {
       bool keep = false;
       {

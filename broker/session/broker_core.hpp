@@ -50,8 +50,8 @@ struct PublishContext {
   /// of the same connection (acknowledgements keep the order of the PUBLISH packets).
   bool keep_order = false;
   /// Plugin key-value changes (Batch::put_plugin / delete_plugin) caused by this message: they
-  /// are moved into the message's batch and committed with it (plugins/plugin.hpp, DURABLE
-  /// STATE). Left empty by publish().
+  /// start the message's batch and are committed with it (plugins/plugin.hpp, DURABLE STATE).
+  /// Left empty by publish().
   storage::Batch* plugin_state = nullptr;
 };
 

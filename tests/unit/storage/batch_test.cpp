@@ -30,5 +30,30 @@ TEST(Batch, TakePluginChangesMovesThemInOrderAndDropsOtherKinds) {
   EXPECT_EQ(c[2].key2, "t1/m2");
 }
 
+// Into an empty batch the plugin's batch moves whole: same storage (no copy of its changes), the
+// other kinds still dropped.
+TEST(Batch, TakePluginChangesIntoAnEmptyBatchKeepsTheSourceStorage) {
+  Batch plugin;
+  plugin.put_plugin("meter_validation", "t1/m1", "state");
+  plugin.put_message(StoredMessage{});  // not a plugin's to write
+  plugin.delete_plugin("meter_validation", "t1/m2");
+  const Batch::Change* storage = plugin.changes().data();
+
+  Batch publish;
+  publish.take_plugin_changes(std::move(plugin));
+  publish.delete_message(9);  // the publish's own changes follow
+
+  EXPECT_TRUE(plugin.empty());
+  const auto& c = publish.changes();
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c.data(), storage);  // room for three: the publish's change did not reallocate
+  EXPECT_EQ(c[0].op, Batch::Op::kPutPlugin);
+  EXPECT_EQ(c[0].key2, "t1/m1");
+  EXPECT_EQ(c[0].value, "state");
+  EXPECT_EQ(c[1].op, Batch::Op::kDeletePlugin);
+  EXPECT_EQ(c[1].key2, "t1/m2");
+  EXPECT_EQ(c[2].op, Batch::Op::kDeleteMessage);
+}
+
 }  // namespace
 }  // namespace gridmq::storage
