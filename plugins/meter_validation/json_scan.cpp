@@ -1,7 +1,10 @@
 #include "plugins/meter_validation/json_scan.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 
 namespace gridmq::plugins::meter_validation {
 namespace {
@@ -68,6 +71,36 @@ std::size_t utf8_length(std::string_view s, std::size_t at) {
     if (b(at + i) < 0x80 || b(at + i) > 0xBF) return 0;
   }
   return n;
+}
+
+// Bytes that end a run of plain characters inside a string: the closing quote, a backslash, a
+// control character (an error) and the first byte of a UTF-8 sequence (to be checked).
+constexpr auto kStringStop = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  for (int c = 0x80; c < 0x100; ++c) t[c] = true;
+  t['"'] = true;
+  t['\\'] = true;
+  return t;
+}();
+
+// Index of the first byte of the 8 at `d` that is a kStringStop byte, or 8. Word-at-a-time: a
+// byte is flagged when it equals '"' or '\\' (x ^ pattern has a zero byte), is below 0x20, or has
+// its high bit set. The subtractions can flag bytes above a true match (a borrow runs upward),
+// never below one, so on a little-endian host the lowest flag is exact.
+std::size_t first_stop(const char* d) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  std::uint64_t w = 0;
+  std::memcpy(&w, d, 8);
+  const auto zero_byte = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const std::uint64_t flags = zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\')) |
+                              ((w - kOnes * 0x20) & ~w & kHigh) | (w & kHigh);
+  return flags == 0 ? 8 : static_cast<std::size_t>(__builtin_ctzll(flags)) / 8;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
 }
 
 }  // namespace
@@ -149,95 +182,115 @@ bool JsonScan::value(int depth) {
   return true;
 }
 
+// The scanners below work on locals (text pointer, size, position) and store pos_ once: through
+// the member, every character would be a load and a store the compiler cannot keep in registers
+// (the node vector's writes might alias it).
 bool JsonScan::string(Node& n) {
   n.type = Type::kString;
-  ++pos_;  // opening quote
-  n.begin = static_cast<std::uint32_t>(pos_);
-  while (pos_ < text_.size()) {
-    const auto c = static_cast<unsigned char>(text_[pos_]);
+  const char* d = text_.data();
+  const std::size_t size = text_.size();
+  std::size_t p = pos_ + 1;  // after the opening quote
+  n.begin = static_cast<std::uint32_t>(p);
+  for (;;) {
+    while (p + 8 <= size) {
+      const std::size_t at = first_stop(d + p);
+      p += at;
+      if (at < 8) break;
+    }
+    while (p < size && !kStringStop[static_cast<unsigned char>(d[p])]) ++p;
+    if (p >= size) return false;
+    const auto c = static_cast<unsigned char>(d[p]);
     if (c == '"') {
-      n.end = static_cast<std::uint32_t>(pos_);
-      ++pos_;
+      n.end = static_cast<std::uint32_t>(p);
+      pos_ = p + 1;
       return true;
     }
     if (c < 0x20) return false;
-    if (c == '\\') {
-      n.escaped = true;
-      if (pos_ + 1 >= text_.size()) return false;
-      const char e = text_[pos_ + 1];
-      if (e == 'u') {
-        unsigned cp = 0;
-        if (!hex4(text_, pos_ + 2, cp)) return false;
-        pos_ += 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {  // a high surrogate needs its low one
-          unsigned lo = 0;
-          if (pos_ + 1 >= text_.size() || text_[pos_] != '\\' || text_[pos_ + 1] != 'u' ||
-              !hex4(text_, pos_ + 2, lo) || lo < 0xDC00 || lo > 0xDFFF) {
-            return false;
-          }
-          pos_ += 6;
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+    if (c >= 0x80) {
+      const std::size_t len = utf8_length(text_, p);
+      if (len == 0) return false;
+      p += len;
+      continue;
+    }
+    // A backslash escape.
+    n.escaped = true;
+    if (p + 1 >= size) return false;
+    const char e = d[p + 1];
+    if (e == 'u') {
+      unsigned cp = 0;
+      if (!hex4(text_, p + 2, cp)) return false;
+      p += 6;
+      if (cp >= 0xD800 && cp <= 0xDBFF) {  // a high surrogate needs its low one
+        unsigned lo = 0;
+        if (p + 1 >= size || d[p] != '\\' || d[p + 1] != 'u' || !hex4(text_, p + 2, lo) ||
+            lo < 0xDC00 || lo > 0xDFFF) {
           return false;
         }
-        continue;
-      }
-      if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' &&
-          e != 't') {
+        p += 6;
+      } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
         return false;
       }
-      pos_ += 2;
       continue;
     }
-    if (c >= 0x80) {
-      const std::size_t len = utf8_length(text_, pos_);
-      if (len == 0) return false;
-      pos_ += len;
-      continue;
+    if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' &&
+        e != 't') {
+      return false;
     }
-    ++pos_;
+    p += 2;
   }
-  return false;
 }
 
 bool JsonScan::number_token(Node& n) {
   n.type = Type::kNumber;
   n.integer = true;
-  const auto digit = [&] {
-    return pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9';
-  };
-  if (text_[pos_] == '-') ++pos_;
+  const char* d = text_.data();
+  const std::size_t size = text_.size();
+  std::size_t p = pos_;
+  const auto digit = [&] { return p < size && is_digit(d[p]); };
+  if (d[p] == '-') ++p;
   if (!digit()) return false;
-  if (text_[pos_] == '0') {
-    ++pos_;
+  if (d[p] == '0') {
+    ++p;
   } else {
-    while (digit()) ++pos_;
+    while (digit()) ++p;
   }
-  if (pos_ < text_.size() && text_[pos_] == '.') {
+  if (p < size && d[p] == '.') {
     n.integer = false;
-    ++pos_;
+    ++p;
     if (!digit()) return false;
-    while (digit()) ++pos_;
+    while (digit()) ++p;
   }
-  if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
+  if (p < size && (d[p] == 'e' || d[p] == 'E')) {
     n.integer = false;
-    ++pos_;
-    if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
+    ++p;
+    if (p < size && (d[p] == '+' || d[p] == '-')) ++p;
     if (!digit()) return false;
-    while (digit()) ++pos_;
+    while (digit()) ++p;
   }
-  n.end = static_cast<std::uint32_t>(pos_);
+  n.end = static_cast<std::uint32_t>(p);
+  pos_ = p;
   return true;
 }
 
 std::uint32_t JsonScan::find(std::uint32_t obj, std::string_view key) const {
   if (obj == kNone || nodes_[obj].type != Type::kObject) return kNone;
+  const Node* nodes = nodes_.data();
   std::uint32_t k = obj + 1;
-  std::string scratch;
-  for (std::uint32_t m = 0; m < nodes_[obj].count; ++m) {
-    const std::uint32_t v = nodes_[k].next;
-    const bool match = nodes_[k].escaped ? str(k, scratch) == key : raw(k) == key;
-    if (match) return v;
-    k = nodes_[v].next;
+  for (std::uint32_t m = 0; m < nodes[obj].count; ++m) {
+    const Node& name = nodes[k];
+    const std::uint32_t v = name.next;
+    if (!name.escaped) {
+      // The length first: member names of one object mostly differ in it. Names are short, so
+      // an inline loop beats a call to memcmp.
+      if (name.end - name.begin == key.size() &&
+          std::equal(key.begin(), key.end(), text_.data() + name.begin)) {
+        return v;
+      }
+    } else {
+      std::string scratch;
+      if (str(k, scratch) == key) return v;
+    }
+    k = nodes[v].next;
   }
   return kNone;
 }

@@ -58,10 +58,13 @@ class JsonScan {
   bool string(Node& n);
   bool number_token(Node& n);
   void skip_ws() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
-                                   text_[pos_] == '\r' || text_[pos_] == '\t')) {
-      ++pos_;
+    const char* d = text_.data();
+    std::size_t p = pos_;
+    while (p < text_.size() && static_cast<unsigned char>(d[p]) <= ' ' &&
+           (d[p] == ' ' || d[p] == '\n' || d[p] == '\r' || d[p] == '\t')) {
+      ++p;
     }
+    pos_ = p;
   }
 
   std::string_view text_;

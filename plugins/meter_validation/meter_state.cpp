@@ -6,10 +6,9 @@ namespace gridmq::plugins::meter_validation {
 namespace {
 
 template <class T>
-void put(std::string& out, T v) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));  // little-endian hosts only (x86-64, aarch64)
-  out.append(b, sizeof(T));
+char* put(char* out, T v) {
+  std::memcpy(out, &v, sizeof(T));  // little-endian hosts only (x86-64, aarch64)
+  return out + sizeof(T);
 }
 
 template <class T>
@@ -52,24 +51,28 @@ RegisterState* MeterState::find_register(std::string_view key) {
 }
 
 std::string encode_state(const MeterState& s) {
-  std::string out;
-  out.reserve(1 + 12 + kKindCount * 17 + 2 + s.registers.size() * 30);
-  put<std::uint8_t>(out, 1);
-  put<std::int64_t>(out, s.boot);
-  put<std::uint32_t>(out, s.epoch);
+  // Sized first and written in place: this runs for every accepted reading.
+  std::size_t size = 1 + 8 + 4 + kKindCount * 17 + 2;
+  for (const auto& r : s.registers) size += 1 + r.key.size() + 16;
+  std::string bytes(size, '\0');
+  char* out = bytes.data();
+  out = put<std::uint8_t>(out, 1);
+  out = put<std::int64_t>(out, s.boot);
+  out = put<std::uint32_t>(out, s.epoch);
   for (const auto& q : s.seq) {
-    put<std::uint8_t>(out, q.has ? 1 : 0);
-    put<std::uint64_t>(out, q.last);
-    put<std::uint64_t>(out, q.window);
+    out = put<std::uint8_t>(out, q.has ? 1 : 0);
+    out = put<std::uint64_t>(out, q.last);
+    out = put<std::uint64_t>(out, q.window);
   }
-  put<std::uint16_t>(out, static_cast<std::uint16_t>(s.registers.size()));
+  out = put<std::uint16_t>(out, static_cast<std::uint16_t>(s.registers.size()));
   for (const auto& r : s.registers) {
-    put<std::uint8_t>(out, static_cast<std::uint8_t>(r.key.size()));
-    out.append(r.key);
-    put<std::int64_t>(out, r.value);
-    put<std::int64_t>(out, r.ts_ms);
+    out = put<std::uint8_t>(out, static_cast<std::uint8_t>(r.key.size()));
+    std::memcpy(out, r.key.data(), r.key.size());
+    out += r.key.size();
+    out = put<std::int64_t>(out, r.value);
+    out = put<std::int64_t>(out, r.ts_ms);
   }
-  return out;
+  return bytes;
 }
 
 bool decode_state(std::string_view in, MeterState& out) {

@@ -1,40 +1,30 @@
 #include "plugins/meter_validation/obis.hpp"
 
 namespace gridmq::plugins::meter_validation {
-namespace {
-
-bool group(std::string_view s, std::size_t& at, std::uint8_t& out) {
-  unsigned v = 0;
-  const std::size_t start = at;
-  while (at < s.size() && s[at] >= '0' && s[at] <= '9' && at - start < 3) {
-    v = v * 10 + static_cast<unsigned>(s[at] - '0');
-    ++at;
-  }
-  if (at == start || v > 255) return false;
-  out = static_cast<std::uint8_t>(v);
-  return true;
-}
-
-bool sep(std::string_view s, std::size_t& at, char c) {
-  if (at >= s.size() || s[at] != c) return false;
-  ++at;
-  return true;
-}
-
-}  // namespace
-
 std::optional<Obis> parse_obis(std::string_view s) {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  const auto group = [&](std::uint8_t& out) {
+    unsigned v = 0;
+    const char* const start = p;
+    while (p < end && p - start < 3 && *p >= '0' && *p <= '9')
+      v = v * 10 + static_cast<unsigned>(*p++ - '0');
+    if (p == start || v > 255) return false;
+    out = static_cast<std::uint8_t>(v);
+    return true;
+  };
+  const auto sep = [&](char c) {
+    if (p >= end || *p != c) return false;
+    ++p;
+    return true;
+  };
   Obis o;
-  std::size_t at = 0;
-  if (!group(s, at, o.a) || !sep(s, at, '-') || !group(s, at, o.b) || !sep(s, at, ':') ||
-      !group(s, at, o.c) || !sep(s, at, '.') || !group(s, at, o.d) || !sep(s, at, '.') ||
-      !group(s, at, o.e)) {
+  if (!group(o.a) || !sep('-') || !group(o.b) || !sep(':') || !group(o.c) || !sep('.') ||
+      !group(o.d) || !sep('.') || !group(o.e)) {
     return std::nullopt;
   }
-  if (at < s.size()) {
-    if (!sep(s, at, '*') || !group(s, at, o.f)) return std::nullopt;
-  }
-  if (at != s.size()) return std::nullopt;
+  if (p < end && (!sep('*') || !group(o.f))) return std::nullopt;
+  if (p != end) return std::nullopt;
   return o;
 }
 

@@ -151,6 +151,7 @@ bool check_reading(const Settings& s, Checked& c, const Json& j, std::int64_t ts
   if (j.type(regs) != Json::Type::kArray)
     return fail(c, Reason::kFieldInvalid, "regs is not an array");
   std::string obis_scratch, unit_scratch;
+  c.samples.reserve(j.node(regs).count);  // one allocation, not one per doubling
   std::uint32_t r = regs + 1;
   for (std::uint32_t k = 0; k < j.node(regs).count; ++k, r = j.next(r)) {
     if (j.type(r) != Json::Type::kObject) {
@@ -308,12 +309,12 @@ bool check_payload(const Settings& s, const Input& in, Checked& c) {
           "payload meter " + std::string(j.raw(m)) + " differs from the topic's " + c.meter);
     }
   }
-  if (j.find(0, "seq") != kNone && !unsigned_field(j, 0, "seq", c.seq)) {
+  if (const auto seq = j.find(0, "seq"); seq != kNone && !j.uint64(seq, c.seq)) {
     return fail(c, Reason::kFieldInvalid, "seq must be an integer >= 0");
   }
-  if (j.find(0, "boot") != kNone) {
+  if (const auto b = j.find(0, "boot"); b != kNone) {
     std::uint64_t boot = 0;
-    if (!unsigned_field(j, 0, "boot", boot)) {
+    if (!j.uint64(b, boot)) {
       return fail(c, Reason::kFieldInvalid, "boot must be an integer >= 0");
     }
     c.boot = static_cast<std::int64_t>(boot);
