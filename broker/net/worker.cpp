@@ -2,7 +2,10 @@
 
 #include "net/connection.hpp"
 
+#include <pthread.h>
+
 #include <boost/asio/post.hpp>
+#include <string>
 
 namespace gridmq::net {
 
@@ -13,7 +16,11 @@ Worker::~Worker() {
 void Worker::start() {
   guard_.emplace(ctx_.get_executor());
   start_sweep();
-  thread_ = std::thread([this] { ctx_.run(); });
+  thread_ = std::thread([this] {
+    // Named for top -H, perf and /proc/<pid>/task/*/comm (at most 15 characters).
+    pthread_setname_np(pthread_self(), ("gridmq-io-" + std::to_string(index_)).c_str());
+    ctx_.run();
+  });
 }
 
 void Worker::start_sweep() {

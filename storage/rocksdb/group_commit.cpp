@@ -1,5 +1,7 @@
 #include "storage/rocksdb/group_commit.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace gridmq::storage::rocks {
@@ -12,7 +14,10 @@ GroupCommitWriter::GroupCommitWriter(Database& db, Config config, MessageId pers
       }()),
       last_sync_(Clock::now()),
       persisted_max_id_(persisted_max_id),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        pthread_setname_np(pthread_self(), "gridmq-commit");  // top -H, perf, /proc comm
+        run();
+      }) {}
 
 GroupCommitWriter::~GroupCommitWriter() {
   stop();
