@@ -4,7 +4,11 @@
 # cases (gridmq off, on, on with the state in memory, Mosquitto), rotating their order.
 #
 #   plugins/meter_validation/bench_fanin.sh [--rounds R] [--clients N] [--duration S] [--rate R]
-#                                           [--durable-subscriber]
+#                                           [--durable-subscriber] [--baseline-bin PATH]
+#
+# --baseline-bin adds two cases, "base-off" and "base-on": the same broker configurations run by
+# another gridmq binary (an older build, say), in the same rounds, so that a change is measured
+# against its baseline on the same machine at the same time.
 #
 # --durable-subscriber makes the bench's subscriber a persistent session (gridmq-bench
 # --persistent-subscribers), so that every message is committed to RocksDB with plugins off too
@@ -32,6 +36,7 @@ CLIENTS=100
 DURATION=10
 RATE=0
 DURABLE=""
+BASE_BIN=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -39,7 +44,8 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
     --durable-subscriber) DURABLE=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --baseline-bin) BASE_BIN=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench_fanin.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -77,10 +83,12 @@ start() {  # CASE PORT
   local case=$1 p=$2 dir="$WORK/$1-$p"
   mkdir -p "$dir/data"
   case "$case" in
-    gridmq-off|gridmq-on|gridmq-mem)
-      write_config "$dir/gridmq.toml" "$([[ $case == gridmq-off ]] && echo false || echo true)" \
+    gridmq-off|gridmq-on|gridmq-mem|base-off|base-on)
+      write_config "$dir/gridmq.toml" "$([[ $case == *-off ]] && echo false || echo true)" \
         "$([[ $case == gridmq-mem ]] && echo false || echo true)"
-      "$GRIDMQ_BIN" --config "$dir/gridmq.toml" --listen "tcp://127.0.0.1:$p" --threads 2 \
+      local bin=$GRIDMQ_BIN
+      [[ $case == base-* ]] && bin=$BASE_BIN
+      "$bin" --config "$dir/gridmq.toml" --listen "tcp://127.0.0.1:$p" --threads 2 \
         --data-dir "$dir/data" --log-level warn >"$dir/log" 2>&1 &
       ;;
     mosquitto)
@@ -102,6 +110,7 @@ start() {  # CASE PORT
 declare -A SUM CPU
 printf '%-11s %5s %14s %14s %16s\n' case round acked_msg_s received_msg_s broker_us_per_msg
 CASES=(gridmq-off gridmq-on gridmq-mem mosquitto)
+[[ -n "$BASE_BIN" ]] && CASES+=(base-off base-on)
 for round in $(seq "$ROUNDS"); do
   # The order rotates by one case per round, so that no case always runs first (or right after
   # the same neighbour) on a machine whose load changes over time.
@@ -114,12 +123,12 @@ for round in $(seq "$ROUNDS"); do
       --duration "$DURATION" --warmup 2 --broker-pid "$PID" --json "$json" --quiet \
       ${DURABLE:+--persistent-subscribers}
     stop
-    if [[ $case == gridmq-* ]] && grep -q 'queued messages dropped' "$WORK/$case-$p/log"; then
+    if [[ $case != mosquitto ]] && grep -q 'queued messages dropped' "$WORK/$case-$p/log"; then
       echo "bench_fanin.sh: $case dropped queued messages (the subscriber fell behind):" >&2
       grep -m3 'queued messages dropped' "$WORK/$case-$p/log" >&2
       exit 1
     fi
-    if [[ $case == gridmq-on || $case == gridmq-mem ]] && grep -q 'meter_validation: \(reject\|drop\|quarantine\)' "$WORK/$case-$p/log"; then
+    if [[ $case == *-on || $case == gridmq-mem ]] && grep -q 'meter_validation: \(reject\|drop\|quarantine\)' "$WORK/$case-$p/log"; then
       echo "bench_fanin.sh: meter_validation did not accept every bench message:" >&2
       grep -m5 'meter_validation:' "$WORK/$case-$p/log" >&2
       exit 1
@@ -141,6 +150,13 @@ printf 'ratios: on/off %.3f (cost %.1f%%), mem/off %.3f (cost %.1f%%)\n' \
   "$(echo "$mem / $off" | bc -l)" "$(echo "(1 - $mem / $off) * 100" | bc -l)"
 printf '        off/mosquitto %.3f, on/mosquitto %.3f, mem/mosquitto %.3f\n' \
   "$(echo "$off / $mq" | bc -l)" "$(echo "$on / $mq" | bc -l)" "$(echo "$mem / $mq" | bc -l)"
+if [[ -n "$BASE_BIN" ]]; then
+  boff=${SUM[base-off]}; bon=${SUM[base-on]}
+  printf 'baseline (%s): mean acked msg/s off %.0f, on %.0f; on/off %.3f (cost %.1f%%); CPU us/msg off %.2f, on %.2f\n' \
+    "$BASE_BIN" "$(echo "$boff / $ROUNDS" | bc -l)" "$(echo "$bon / $ROUNDS" | bc -l)" \
+    "$(echo "$bon / $boff" | bc -l)" "$(echo "(1 - $bon / $boff) * 100" | bc -l)" \
+    "$(echo "${CPU[base-off]} / $ROUNDS" | bc -l)" "$(echo "${CPU[base-on]} / $ROUNDS" | bc -l)"
+fi
 coff=${CPU[gridmq-off]}; con=${CPU[gridmq-on]}; cmem=${CPU[gridmq-mem]}; cmq=${CPU[mosquitto]}
 printf 'mean broker CPU us/msg: off %.2f, on %.2f, mem %.2f, mosquitto %.2f; on/off %.3f, mem/off %.3f, off/mosquitto %.3f\n' \
   "$(echo "$coff / $ROUNDS" | bc -l)" "$(echo "$con / $ROUNDS" | bc -l)" "$(echo "$cmem / $ROUNDS" | bc -l)" \
