@@ -32,14 +32,12 @@ void Batch::take_plugin_changes(Batch&& from) {
   if (changes_.empty()) {
     // Take `from`'s vector itself (a publish's batch starts with the plugins' changes).
     changes_.swap(from.changes_);
-    std::erase_if(changes_, [](const Change& c) {
-      return c.op != Op::kPutPlugin && c.op != Op::kDeletePlugin;
-    });
+    std::erase_if(changes_, [](const Change& c) { return !is_plugin_op(c.op); });
     from.changes_.clear();
     return;
   }
   for (Change& c : from.changes_) {
-    if (c.op == Op::kPutPlugin || c.op == Op::kDeletePlugin) {
+    if (is_plugin_op(c.op)) {
       Change& to = add(c.op);
       to.key = std::move(c.key);
       to.key2 = std::move(c.key2);

@@ -43,6 +43,9 @@ class Batch {
     kPutPlugin,         // key = plugin name, key2 = key, value
     kDeletePlugin,      // key = plugin name, key2 = key
   };
+  /// put_plugin / delete_plugin: the only kinds a plugin's changes may have.
+  static bool is_plugin_op(Op op) { return op == Op::kPutPlugin || op == Op::kDeletePlugin; }
+
   struct Change {
     Op op;
     std::string key;

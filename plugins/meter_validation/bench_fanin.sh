@@ -50,6 +50,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 command -v jq >/dev/null || { echo "bench_fanin.sh: needs jq" >&2; exit 2; }
+if [[ -n "$BASE_BIN" && ! -x "$BASE_BIN" ]]; then
+  echo "bench_fanin.sh: --baseline-bin $BASE_BIN is not an executable file" >&2
+  exit 2
+fi
 
 WORK=$(mktemp -d /tmp/gridmq-mv-bench.XXXXXX)
 PID=""

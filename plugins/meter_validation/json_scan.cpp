@@ -1,6 +1,5 @@
 #include "plugins/meter_validation/json_scan.hpp"
 
-#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdlib>
@@ -280,10 +279,9 @@ std::uint32_t JsonScan::find(std::uint32_t obj, std::string_view key) const {
     const Node& name = nodes[k];
     const std::uint32_t v = name.next;
     if (!name.escaped) {
-      // The length first: member names of one object mostly differ in it. Names are short, so
-      // an inline loop beats a call to memcmp.
+      // The length first: member names of one object mostly differ in it.
       if (name.end - name.begin == key.size() &&
-          std::equal(key.begin(), key.end(), text_.data() + name.begin)) {
+          std::memcmp(text_.data() + name.begin, key.data(), key.size()) == 0) {
         return v;
       }
     } else {

@@ -128,15 +128,8 @@ bool GroupCommitWriter::encode_group(std::vector<Pending>& group, bool coalesce)
   write_batch_.Clear();
   group_max_id_ = persisted_max_id_;
   superseded_.reset();
-  std::size_t plugin_changes = 0;
-  for (auto& p : group) {
-    p.status = p.batch.validate();
-    if (!p.status.ok || !coalesce) continue;
-    for (const auto& c : p.batch.changes()) {
-      plugin_changes += c.op == Batch::Op::kPutPlugin || c.op == Batch::Op::kDeletePlugin;
-    }
-  }
-  if (plugin_changes > 1) {
+  for (auto& p : group) p.status = p.batch.validate();
+  if (coalesce) {
     planned_.clear();
     for (const auto& p : group) planned_.push_back(p.status.ok ? &p.batch : nullptr);
     superseded_.plan(planned_);

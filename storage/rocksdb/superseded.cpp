@@ -3,13 +3,6 @@
 #include <functional>
 
 namespace gridmq::storage::rocks {
-namespace {
-
-bool is_plugin_change(Batch::Op op) {
-  return op == Batch::Op::kPutPlugin || op == Batch::Op::kDeletePlugin;
-}
-
-}  // namespace
 
 std::size_t SupersededPluginChanges::KeyHash::operator()(const Key& k) const noexcept {
   const std::size_t a = std::hash<std::string_view>{}(k.plugin);
@@ -19,6 +12,12 @@ std::size_t SupersededPluginChanges::KeyHash::operator()(const Key& k) const noe
 
 void SupersededPluginChanges::plan(std::span<const Batch* const> group) {
   reset();
+  std::size_t plugin_changes = 0;
+  for (const Batch* b : group) {
+    if (b == nullptr) continue;
+    for (const auto& c : b->changes()) plugin_changes += Batch::is_plugin_op(c.op);
+  }
+  if (plugin_changes < 2) return;  // nothing can be overridden: the usual case, one count
   std::size_t total = 0;
   first_.reserve(group.size());
   for (const Batch* b : group) {
@@ -32,7 +31,7 @@ void SupersededPluginChanges::plan(std::span<const Batch* const> group) {
     const auto& changes = group[i]->changes();
     for (std::size_t j = changes.size(); j-- > 0;) {
       const Batch::Change& c = changes[j];
-      if (!is_plugin_change(c.op)) continue;
+      if (!Batch::is_plugin_op(c.op)) continue;
       if (!later_.insert(Key{c.key, c.key2}).second) {
         skip_[first_[i] + j] = true;
         ++skipped_;

@@ -7,8 +7,8 @@
 // only costs a WAL record and a memtable update. That happens when several messages of one
 // meter share a group: a hub replaying a backlog, a meter catching up after an outage, a
 // benchmark publisher with many messages in flight. One message per meter per 15 minutes
-// never shares a group, and then nothing is skipped (the planner is not even asked: see
-// GroupCommitWriter::write_group).
+// never shares a group, and then nothing is skipped (a group with fewer than two plugin changes
+// costs plan() one pass counting them).
 //
 // Only batches that are written take part: a batch that failed validation is passed as null,
 // so its changes neither are skipped nor make others skippable.
