@@ -3,16 +3,23 @@
 # then one table with both results and the gridmq/mosquitto ratio per metric, and a capacity
 # estimate for gridmq from its own results.
 #
-#   bench/compare.sh [--quick] [--durable] [--out DIR] [--brokers "gridmq mosquitto"]
+#   bench/compare.sh [--quick] [--durable [--rounds N]] [--out DIR] [--brokers "gridmq mosquitto"]
 #                    [--only "CASE ..."] [--gridmq-bin PATH] [--bench-bin PATH]
 #                    [--mosquitto-bin PATH] [--gridmq-args "extra broker args"]
 #
 # --durable: only durable QoS 1 fan-in (persistent subscriber), saturated and at half of
 # Mosquitto's saturated rate, against Mosquitto (persistence true), gridmq [storage] sync =
 # "sync" and gridmq sync = "none", in one run; the table gives both gridmq/mosquitto ratios.
+# --rounds N repeats those six cases N times (the brokers' order rotating; the half rate is set
+# by the first round's Mosquitto) and the table gives each metric's median over the rounds, then
+# every round's PUBACK p99 at half load.
 #
 # Every case gets freshly started brokers on free loopback ports (memory, sessions and queues of
 # one run do not leak into the next); brokers are stopped on exit, also on failure or Ctrl-C.
+# A case's data directories are deleted as soon as it ends, and every case starts after a
+# `sync`: the unsynced writes of one case (gridmq sync = "none", Mosquitto's save at exit) would
+# otherwise be written back by the kernel during the next one, and stall its fsyncs. The dirty
+# page cache found before that sync is printed with the case's name.
 # Full mode (5-10 minutes): fan-in 100 -> 1 (QoS 0/1, saturated and at a fixed rate), idle and
 # connect 10,000, idle 19,000 against one broker, idle 50,000 spread over 3 broker processes,
 # burst/storm/broadcast 10,000 meters, fan-out 1 -> 1,000. Quick mode (CI smoke, ~2 minutes):
@@ -22,6 +29,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MODE=full
 DURABLE=""
+ROUNDS=1
 OUT=""
 BROKERS="gridmq mosquitto"
 ONLY=""
@@ -35,6 +43,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) MODE=quick; shift ;;
     --durable) DURABLE=1; shift ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --brokers) BROKERS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
@@ -42,10 +51,11 @@ while [[ $# -gt 0 ]]; do
     --bench-bin) BENCH_BIN=$2; shift 2 ;;
     --mosquitto-bin) MOSQUITTO_BIN=$2; shift 2 ;;
     --gridmq-args) GRIDMQ_ARGS=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: --rounds must be a positive integer, got '$ROUNDS'" >&2; exit 2; }
 
 if [[ -z "$BENCH_BIN" ]]; then
   for c in "$ROOT/build/bin/gridmq-bench" "$ROOT/build-bench/bin/gridmq-bench"; do
@@ -87,6 +97,7 @@ BROKER_PIDS=()
 BROKER_PORTS=()
 PIDFILES=()
 DBDIRS=()
+CASE_DIRS=()  # the running case's data directories, deleted when it ends
 FAILURES=()
 
 stop_brokers() {
@@ -140,6 +151,7 @@ start_broker() {
     gridmq|gridmq-sync|gridmq-none)
       local data="$WORK/gridmq-data-$tag-$port" policy=""
       mkdir -p "$data"
+      CASE_DIRS+=("$data")
       if [[ $name == gridmq-none ]]; then
         policy="$WORK/sync-none.toml"
         printf '[storage]\nsync = "none"\n' >"$policy"
@@ -171,6 +183,7 @@ CONF
         db=$(mktemp -d /tmp/gridmq-compare-mosqdb.XXXXXX)
         chmod 0777 "$db"
         DBDIRS+=("$db")
+        CASE_DIRS+=("$db")
         printf 'persistence true\npersistence_location %s/\nautosave_interval 0\n' "$db" >>"$conf"
       else
         echo "persistence false" >>"$conf"
@@ -209,6 +222,9 @@ RESTART
   return 1
 }
 
+# The page cache not yet on disk (Dirty + Writeback in /proc/meminfo), in MiB.
+dirty_mib() { awk '/^(Dirty|Writeback):/ { kb += $2 } END { printf "%.0f", kb / 1024 }' /proc/meminfo; }
+
 join_by_comma() { local IFS=,; echo "$*"; }
 
 wanted() { [[ -z "$ONLY" || " $ONLY " == *" $1 "* ]]; }
@@ -224,7 +240,10 @@ run_case() {
   wanted "$name" || return 0
   local json="$OUT/$broker-$name.json"
   rm -f "$json"
-  echo "== $broker: $name ($*)" >&2
+  local dirty
+  dirty=$(dirty_mib)
+  sync
+  echo "== $broker: $name ($*) [dirty+writeback before sync: $dirty MiB]" >&2
   local i
   for ((i = 0; i < instances; i++)); do
     if ! start_broker "$broker" "$name" "$restart"; then
@@ -256,6 +275,10 @@ run_case() {
     FAILURES+=("$broker $name: losses $(jq -c '[.summary.losses, .summary.ack_losses]' "$json")$why")
   fi
   stop_brokers
+  # Deleting the files drops their dirty pages: no writeback of this case during the next.
+  echo "   $broker $name left $(dirty_mib) MiB dirty or under writeback; deleting its data" >&2
+  if [[ ${#CASE_DIRS[@]} -gt 0 ]]; then rm -rf "${CASE_DIRS[@]}"; fi
+  CASE_DIRS=()
 }
 
 metric() {  # metric BROKER CASE KEY -> value or "-"
@@ -278,33 +301,68 @@ FANIN=(fanin --clients "$PUBS" --subscribers 1 --duration "$DURATION" --warmup "
 CONN=(--source-ips "$SOURCE_IPS" --threads 2 --keepalive 60 --connect-timeout 180)
 START=$(date +%s)
 
-# --durable: durable QoS 1 fan-in only, three brokers in one run, then exit.
+# --durable: durable QoS 1 fan-in only, three brokers in one run, then exit. Round r's cases
+# are CASE-rR (round 1 without the suffix); the broker order rotates from round to round.
 if [[ -n "$DURABLE" ]]; then
   DFANIN=("${FANIN[@]}" --qos 1 --persistent-subscribers)
-  for b in mosquitto gridmq-sync gridmq-none; do run_case "$b" fanin-q1-sat 1 "${DFANIN[@]}" --rate 0; done
-  r=$(metric mosquitto fanin-q1-sat received_msg_s)
-  if [[ "$r" == "-" ]]; then r=2000; fi
-  DRATE=$(awk -v r="$r" 'BEGIN { v = int(r / 2); if (v < 100) v = 100; print v }')
-  for b in mosquitto gridmq-sync gridmq-none; do
-    run_case "$b" fanin-q1-rate 1 "${DFANIN[@]}" --rate "$DRATE"
+  DBROKERS=(mosquitto gridmq-sync gridmq-none)
+  round_case() { if [[ $2 -eq 1 ]]; then echo "$1"; else echo "$1-r$2"; fi; }
+  DRATE=""
+  for ((round = 1; round <= ROUNDS; round++)); do
+    order=()
+    for ((i = 0; i < 3; i++)); do order+=("${DBROKERS[$(((i + round - 1) % 3))]}"); done
+    # Mosquitto's first saturated run sets the half rate, so round 1 runs it first.
+    for b in "${order[@]}"; do
+      run_case "$b" "$(round_case fanin-q1-sat "$round")" 1 "${DFANIN[@]}" --rate 0
+    done
+    if [[ -z "$DRATE" ]]; then
+      r=$(metric mosquitto fanin-q1-sat received_msg_s)
+      if [[ "$r" == "-" ]]; then r=2000; fi
+      DRATE=$(awk -v r="$r" 'BEGIN { v = int(r / 2); if (v < 100) v = 100; print v }')
+    fi
+    for b in "${order[@]}"; do
+      run_case "$b" "$(round_case fanin-q1-rate "$round")" 1 "${DFANIN[@]}" --rate "$DRATE"
+    done
   done
+  # median BROKER CASE KEY: the median of KEY over the rounds that have it, or "-".
+  median() {
+    local vals=() round v
+    for ((round = 1; round <= ROUNDS; round++)); do
+      v=$(metric "$1" "$(round_case "$2" "$round")" "$3")
+      if [[ "$v" != "-" ]]; then vals+=("$v"); fi
+    done
+    if [[ ${#vals[@]} -eq 0 ]]; then echo "-"; return; fi
+    printf '%s\n' "${vals[@]}" | sort -g | awk '{ v[NR] = $1 } END {
+      if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  }
+  ratio() { awk -v g="$1" -v m="$2" 'BEGIN {
+    if (g == "-" || m == "-" || m + 0 == 0) print "-"; else printf "%.2f", g / m }'; }
   {
-    echo "| scenario | metric | gridmq sync | gridmq none | mosquitto | sync/mosquitto | none/mosquitto |"
+    what="value"
+    if [[ $ROUNDS -gt 1 ]]; then what="median of $ROUNDS rounds"; fi
+    echo "| scenario | metric ($what) | gridmq sync | gridmq none | mosquitto | sync/mosquitto | none/mosquitto |"
     echo "|---|---|---:|---:|---:|---:|---:|"
     for c in fanin-q1-sat fanin-q1-rate; do
       for k in published_msg_s received_msg_s puback_p50_us puback_p99_us e2e_p50_us e2e_p99_us \
         broker_cpu_us_per_msg losses; do
-        s=$(metric gridmq-sync "$c" "$k")
-        n=$(metric gridmq-none "$c" "$k")
-        m=$(metric mosquitto "$c" "$k")
-        ratio() { awk -v g="$1" -v m="$2" 'BEGIN {
-          if (g == "-" || m == "-" || m + 0 == 0) print "-"; else printf "%.2f", g / m }'; }
+        s=$(median gridmq-sync "$c" "$k")
+        n=$(median gridmq-none "$c" "$k")
+        m=$(median mosquitto "$c" "$k")
         echo "| $c | $k | $s | $n | $m | $(ratio "$s" "$m") | $(ratio "$n" "$m") |"
       done
     done
+    if [[ $ROUNDS -gt 1 ]]; then
+      for ((round = 1; round <= ROUNDS; round++)); do
+        c=$(round_case fanin-q1-rate "$round")
+        s=$(metric gridmq-sync "$c" puback_p99_us)
+        n=$(metric gridmq-none "$c" puback_p99_us)
+        m=$(metric mosquitto "$c" puback_p99_us)
+        echo "| fanin-q1-rate round $round | puback_p99_us | $s | $n | $m | $(ratio "$s" "$m") | $(ratio "$n" "$m") |"
+      done
+    fi
   } >"$OUT/table.md"
   echo
-  echo "gridmq-bench compare --durable ($MODE): fan-in $PUBS publishers -> 1 persistent subscriber, QoS 1,"
+  echo "gridmq-bench compare --durable ($MODE, $ROUNDS round(s)): fan-in $PUBS publishers -> 1 persistent subscriber, QoS 1,"
   echo "277-byte payload, MQTT 3.1.1, ${DURATION} s; fixed rate $DRATE msg/s (half of Mosquitto's saturated rate);"
   echo "Mosquitto persistence true; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   column -t -s '|' "$OUT/table.md" | sed 's/^ *//'
