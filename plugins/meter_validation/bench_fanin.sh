@@ -121,6 +121,7 @@ for round in $(seq "$ROUNDS"); do
   shift_by=$(((round - 1) % ${#CASES[@]}))
   for case in "${CASES[@]:shift_by}" "${CASES[@]:0:shift_by}"; do
     p=$(port)
+    sync  # what earlier cases (or anything else) left unwritten is not written back during this one
     start "$case" "$p"
     json="$WORK/$case-$round.json"
     "$BENCH_BIN" fanin --port "$p" --clients "$CLIENTS" --subscribers 1 --qos 1 --rate "$RATE" \
