@@ -1,5 +1,6 @@
 #include "plugins/meter_validation/json_scan.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdlib>
@@ -107,7 +108,7 @@ bool is_digit(char c) {
 bool JsonScan::parse(std::string_view text) {
   text_ = text;
   pos_ = 0;
-  nodes_.clear();
+  used_ = 0;
   skip_ws();
   if (!value(0)) return false;
   skip_ws();
@@ -116,8 +117,7 @@ bool JsonScan::parse(std::string_view text) {
 
 bool JsonScan::value(int depth) {
   if (pos_ >= text_.size() || depth > kMaxDepth) return false;
-  const auto index = static_cast<std::uint32_t>(nodes_.size());
-  nodes_.emplace_back();
+  const std::uint32_t index = add_node();
   Node n;
   n.begin = static_cast<std::uint32_t>(pos_);
   const char c = text_[pos_];
@@ -140,12 +140,12 @@ bool JsonScan::value(int depth) {
       while (true) {
         if (object) {
           if (pos_ >= text_.size() || text_[pos_] != '"') return false;
-          nodes_.emplace_back();
+          const std::uint32_t k = add_node();
           Node key;
           key.begin = static_cast<std::uint32_t>(pos_);
           if (!string(key)) return false;
-          key.next = static_cast<std::uint32_t>(nodes_.size());
-          nodes_[key.next - 1] = key;
+          key.next = used_;
+          nodes_[k] = key;
           skip_ws();
           if (pos_ >= text_.size() || text_[pos_] != ':') return false;
           ++pos_;
@@ -176,7 +176,7 @@ bool JsonScan::value(int depth) {
     n.end = static_cast<std::uint32_t>(pos_);
   }
   if (!ok) return false;
-  n.next = static_cast<std::uint32_t>(nodes_.size());
+  n.next = used_;
   nodes_[index] = n;
   return true;
 }
@@ -291,6 +291,34 @@ std::uint32_t JsonScan::find(std::uint32_t obj, std::string_view key) const {
     k = nodes[v].next;
   }
   return kNone;
+}
+
+void JsonScan::find_all(std::uint32_t obj, std::span<const std::string_view> names,
+                        std::span<std::uint32_t> out) const {
+  std::fill(out.begin(), out.end(), kNone);
+  if (obj == kNone || nodes_[obj].type != Type::kObject) return;
+  const Node* nodes = nodes_.data();
+  std::size_t missing = names.size();
+  std::string scratch;
+  std::uint32_t k = obj + 1;
+  for (std::uint32_t m = 0; m < nodes[obj].count && missing > 0; ++m) {
+    const Node& key = nodes[k];
+    const std::uint32_t v = key.next;
+    const std::string_view name =
+        key.escaped ? str(k, scratch)
+                    : std::string_view(text_.data() + key.begin, key.end - key.begin);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      // Length and first byte before the bytes: the names looked up mostly differ in those.
+      if (out[i] == kNone && names[i].size() == name.size() &&
+          (name.empty() || names[i][0] == name[0]) &&
+          std::equal(name.begin(), name.end(), names[i].begin())) {
+        out[i] = v;
+        --missing;
+        break;
+      }
+    }
+    k = nodes[v].next;
+  }
 }
 
 std::string_view JsonScan::str(std::uint32_t i, std::string& scratch) const {

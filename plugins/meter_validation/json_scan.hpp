@@ -10,6 +10,7 @@
 // and value.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ class JsonScan {
   std::uint32_t next(std::uint32_t i) const { return nodes_[i].next; }
   /// The value of member `key` of object `obj`, or kNone.
   std::uint32_t find(std::uint32_t obj, std::string_view key) const;
+  /// find() of several members in one pass over the object's members: out[i] is the value of
+  /// member names[i] (its first occurrence), or kNone. `out` has names.size() elements.
+  void find_all(std::uint32_t obj, std::span<const std::string_view> names,
+                std::span<std::uint32_t> out) const;
   /// Raw text of a node (a string's content without quotes, escapes not decoded).
   std::string_view raw(std::uint32_t i) const {
     return text_.substr(nodes_[i].begin, nodes_[i].end - nodes_[i].begin);
@@ -67,9 +72,18 @@ class JsonScan {
     pos_ = p;
   }
 
+  /// The index of a new node at the end; the caller writes it. The array only grows (its size is
+  /// its capacity, `used_` the nodes of this document), so a reused scanner neither allocates nor
+  /// clears, and the hot path keeps no vector end pointer in memory.
+  std::uint32_t add_node() {
+    if (used_ == nodes_.size()) nodes_.resize(nodes_.empty() ? 64 : nodes_.size() * 2);
+    return used_++;
+  }
+
   std::string_view text_;
   std::size_t pos_ = 0;
   std::vector<Node> nodes_;
+  std::uint32_t used_ = 0;
 };
 
 }  // namespace gridmq::plugins::meter_validation

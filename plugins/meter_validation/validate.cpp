@@ -1,6 +1,7 @@
 #include "plugins/meter_validation/validate.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "auth/bindings.hpp"
@@ -146,20 +147,20 @@ bool check_value(const Settings& s, Checked& c, std::string_view obis_text, cons
   return true;
 }
 
-bool check_reading(const Settings& s, Checked& c, const Json& j, std::int64_t ts_ms) {
-  const std::uint32_t regs = j.find(0, "regs");
-  if (j.type(regs) != Json::Type::kArray)
+bool check_reading(const Settings& s, Checked& c, const Json& j, std::uint32_t regs,
+                   std::int64_t ts_ms) {
+  if (regs == kNone || j.type(regs) != Json::Type::kArray)
     return fail(c, Reason::kFieldInvalid, "regs is not an array");
   std::string obis_scratch, unit_scratch;
-  c.samples.reserve(j.node(regs).count);  // one allocation, not one per doubling
   std::uint32_t r = regs + 1;
   for (std::uint32_t k = 0; k < j.node(regs).count; ++k, r = j.next(r)) {
     if (j.type(r) != Json::Type::kObject) {
       return fail(c, Reason::kFieldInvalid, "a regs entry is not an object");
     }
-    const auto obis = j.find(r, "obis");
-    const auto val = j.find(r, "val");
-    const auto unit = j.find(r, "unit");
+    static constexpr std::array<std::string_view, 3> kNames = {"obis", "val", "unit"};
+    std::array<std::uint32_t, 3> at{};
+    j.find_all(r, kNames, at);
+    const auto [obis, val, unit] = at;
     if (obis == kNone || val == kNone || unit == kNone) {
       return fail(c, Reason::kFieldMissing, "a regs entry needs obis, val and unit");
     }
@@ -289,7 +290,13 @@ bool check_payload(const Settings& s, const Input& in, Checked& c) {
   if (!scan.parse(in.payload) || j.type(0) != Json::Type::kObject) {
     return fail(c, Reason::kJsonInvalid, "the payload is not a JSON object");
   }
-  if (const auto v = j.find(0, "v"); v != kNone) {
+  // The members every kind may carry, found in one pass; a kind's own ones are looked up below.
+  static constexpr std::array<std::string_view, 6> kCommon = {"v",    "meter", "seq",
+                                                              "boot", "ts",    "regs"};
+  std::array<std::uint32_t, kCommon.size()> common{};
+  j.find_all(0, kCommon, common);
+  const auto [v, meter, seq, boot, ts_at, regs] = common;
+  if (v != kNone) {
     std::int64_t version = 0;
     if (!j.int64(v, version) || std::find(s.schema_versions.begin(), s.schema_versions.end(),
                                           version) == s.schema_versions.end()) {
@@ -298,34 +305,37 @@ bool check_payload(const Settings& s, const Input& in, Checked& c) {
     }
   }
   for (const auto& name : s.kinds[static_cast<std::size_t>(c.kind)].required) {
-    if (j.find(0, name) == kNone)
-      return fail(c, Reason::kFieldMissing, "'" + name + "' is required");
+    const auto known = std::find(kCommon.begin(), kCommon.end(), name);
+    const auto at = known != kCommon.end()
+                        ? common[static_cast<std::size_t>(known - kCommon.begin())]
+                        : j.find(0, name);
+    if (at == kNone) return fail(c, Reason::kFieldMissing, "'" + name + "' is required");
   }
-  if (const auto m = j.find(0, "meter"); m != kNone) {
+  if (meter != kNone) {
     std::string scratch;
-    if (!j.is_string(m) || j.str(m, scratch) != c.meter) {
+    if (!j.is_string(meter) || j.str(meter, scratch) != c.meter) {
       return fail(
           c, Reason::kMeterMismatch,
-          "payload meter " + std::string(j.raw(m)) + " differs from the topic's " + c.meter);
+          "payload meter " + std::string(j.raw(meter)) + " differs from the topic's " + c.meter);
     }
   }
-  if (const auto seq = j.find(0, "seq"); seq != kNone && !j.uint64(seq, c.seq)) {
+  if (seq != kNone && !j.uint64(seq, c.seq)) {
     return fail(c, Reason::kFieldInvalid, "seq must be an integer >= 0");
   }
-  if (const auto b = j.find(0, "boot"); b != kNone) {
-    std::uint64_t boot = 0;
-    if (!j.uint64(b, boot)) {
+  if (boot != kNone) {
+    std::uint64_t b = 0;
+    if (!j.uint64(boot, b)) {
       return fail(c, Reason::kFieldInvalid, "boot must be an integer >= 0");
     }
-    c.boot = static_cast<std::int64_t>(boot);
+    c.boot = static_cast<std::int64_t>(b);
   }
   std::int64_t ts = 0;
-  if (const auto t = j.find(0, "ts"); t != kNone) {
-    if (!check_ts(s, in, c, j, t, "ts", ts)) return false;
+  if (ts_at != kNone) {
+    if (!check_ts(s, in, c, j, ts_at, "ts", ts)) return false;
   }
   switch (c.kind) {
     case Kind::kReading:
-      return check_reading(s, c, j, ts);
+      return check_reading(s, c, j, regs, ts);
     case Kind::kProfile:
       return check_profile(s, in, c, j);
     case Kind::kPulse:

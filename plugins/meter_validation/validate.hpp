@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "auth/principal.hpp"
 #include "plugins/meter_validation/meter_state.hpp"
 #include "plugins/meter_validation/reason.hpp"
@@ -52,7 +54,8 @@ struct Checked {
   std::uint64_t seq = 0;
   std::int64_t boot = -1;
   bool ts_trusted = true;  // false: quarantined for its ts; registers are not compared
-  std::vector<Sample> samples;
+  /// Inline up to 8 (a reading's registers, usually): no allocation per message.
+  boost::container::small_vector<Sample, 8> samples;
 };
 
 Checked check_message(const Settings& s, const Input& in);

@@ -75,5 +75,36 @@ TEST(JsonScanTest, EscapedStringsDecode) {
   EXPECT_FALSE(j.uint64(j.find(0, "i"), u));
 }
 
+TEST(JsonScanTest, FindAllAgreesWithFind) {
+  JsonScan j;
+  // A duplicated name (the first counts), an escaped name, names of equal length and first byte.
+  ASSERT_TRUE(j.parse(R"({"ab":1,"ac":2,"ab":3,"u\u006eit":"Wh","":4,"x":[5]})"));
+  const std::string_view names[] = {"ab", "ac", "unit", "", "x", "missing", "a", "abc"};
+  std::uint32_t at[std::size(names)];
+  j.find_all(0, names, at);
+  for (std::size_t i = 0; i < std::size(names); ++i) {
+    EXPECT_EQ(at[i], j.find(0, names[i])) << names[i];
+  }
+  std::int64_t v = 0;
+  EXPECT_TRUE(j.int64(at[0], v));
+  EXPECT_EQ(v, 1);
+  EXPECT_EQ(at[5], JsonScan::kNone);
+  // Not an object: nothing is found.
+  j.find_all(at[4], names, at);
+  for (auto a : at) EXPECT_EQ(a, JsonScan::kNone);
+}
+
+TEST(JsonScanTest, AReusedScannerForgetsTheLastDocument) {
+  JsonScan j;
+  ASSERT_TRUE(j.parse(test::example_reading()));
+  ASSERT_TRUE(j.parse(R"({"seq":7})"));
+  EXPECT_EQ(j.node(0).count, 1u);
+  EXPECT_EQ(j.next(0), 3u);  // root, key, value
+  EXPECT_EQ(j.find(0, "regs"), JsonScan::kNone);
+  std::uint64_t seq = 0;
+  EXPECT_TRUE(j.uint64(j.find(0, "seq"), seq));
+  EXPECT_EQ(seq, 7u);
+}
+
 }  // namespace
 }  // namespace gridmq::plugins::meter_validation
