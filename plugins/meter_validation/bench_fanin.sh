@@ -111,7 +111,7 @@ start() {  # CASE PORT
   exit 1
 }
 
-declare -A SUM CPU
+declare -A SUM CPU ACKED
 printf '%-11s %5s %14s %14s %16s\n' case round acked_msg_s received_msg_s broker_us_per_msg
 CASES=(gridmq-off gridmq-on gridmq-mem mosquitto)
 [[ -n "$BASE_BIN" ]] && CASES+=(base-off base-on)
@@ -146,6 +146,7 @@ for round in $(seq "$ROUNDS"); do
     cpu=$(jq -r '.summary.broker_cpu_us_per_msg' "$json")
     printf '%-11s %5s %14s %14s %16s\n' "$case" "$round" "$acked" "$recv" "$cpu"
     SUM[$case]=$(echo "${SUM[$case]:-0} + $acked" | bc -l)
+    ACKED[$case,$round]=$acked
     CPU[$case]=$(echo "${CPU[$case]:-0} + $cpu" | bc -l)
   done
 done
@@ -165,6 +166,17 @@ if [[ -n "$BASE_BIN" ]]; then
     "$(echo "$bon / $boff" | bc -l)" "$(echo "(1 - $bon / $boff) * 100" | bc -l)" \
     "$(echo "${CPU[base-off]} / $ROUNDS" | bc -l)" "$(echo "${CPU[base-on]} / $ROUNDS" | bc -l)"
 fi
+# The median of the rounds' own on/off ratios: the two cases of a round run a minute apart at
+# most, and a round the machine slowed down for one case moves the median less than the means.
+median_ratio() {  # ON_CASE OFF_CASE
+  local r
+  for r in $(seq "$ROUNDS"); do echo "${ACKED[$1,$r]} / ${ACKED[$2,$r]}" | bc -l; done |
+    sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+printf 'median of the per-round ratios: on/off %s, mem/off %s' \
+  "$(median_ratio gridmq-on gridmq-off)" "$(median_ratio gridmq-mem gridmq-off)"
+[[ -n "$BASE_BIN" ]] && printf ', baseline on/off %s' "$(median_ratio base-on base-off)"
+printf '\n'
 coff=${CPU[gridmq-off]}; con=${CPU[gridmq-on]}; cmem=${CPU[gridmq-mem]}; cmq=${CPU[mosquitto]}
 printf 'mean broker CPU us/msg: off %.2f, on %.2f, mem %.2f, mosquitto %.2f; on/off %.3f, mem/off %.3f, off/mosquitto %.3f\n' \
   "$(echo "$coff / $ROUNDS" | bc -l)" "$(echo "$con / $ROUNDS" | bc -l)" "$(echo "$cmem / $ROUNDS" | bc -l)" \
