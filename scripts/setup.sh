@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
   libboost-dev libssl-dev openssl librocksdb-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libtomlplusplus-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  mosquitto mosquitto-clients python3 python3-paho-mqtt procps
+  mosquitto mosquitto-clients python3 python3-paho-mqtt procps jq
 )
 
 missing=()
