@@ -51,7 +51,7 @@ while [[ $# -gt 0 ]]; do
     --bench-bin) BENCH_BIN=$2; shift 2 ;;
     --mosquitto-bin) MOSQUITTO_BIN=$2; shift 2 ;;
     --gridmq-args) GRIDMQ_ARGS=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done

@@ -72,9 +72,9 @@ class JsonScan {
     pos_ = p;
   }
 
-  /// The index of a new node at the end; the caller writes it. The array only grows (its size is
-  /// its capacity, `used_` the nodes of this document), so a reused scanner neither allocates nor
-  /// clears, and the hot path keeps no vector end pointer in memory.
+  /// The index of a new node at the end; the caller writes it whole. The array only grows (its
+  /// size is its capacity, `used_` the nodes of this document), so a reused scanner does not
+  /// allocate, and a node is not value-initialised before it is written.
   std::uint32_t add_node() {
     if (used_ == nodes_.size()) nodes_.resize(nodes_.empty() ? 64 : nodes_.size() * 2);
     return used_++;
