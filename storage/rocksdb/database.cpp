@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "storage/rocksdb/insert_hint.hpp"
+
 namespace gridmq::storage::rocks {
 namespace {
 
@@ -51,6 +53,11 @@ rocksdb::ColumnFamilyOptions make_cf_options(std::string_view cf,
   o.write_buffer_size = busy ? 16 * kMiB : 2 * kMiB;
   o.max_write_buffer_number = 3;
   o.level_compaction_dynamic_level_bytes = true;
+  if (cf == cf_name(Cf::kMessages)) {
+    o.memtable_insert_with_hint_prefix_extractor = message_insert_hint();
+  } else if (cf == cf_name(Cf::kQueues)) {
+    o.memtable_insert_with_hint_prefix_extractor = queue_insert_hint();
+  }
   if (cf == cf_name(Cf::kPlugins)) {
     // Plugin state is one key per meter, rewritten with every message of that meter at the same
     // size: overwrite the memtable entry instead of adding a version per message, so the memtable
