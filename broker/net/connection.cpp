@@ -192,11 +192,7 @@ void Connection::wake() {
 }
 
 void Connection::run_on_worker(std::function<void()> fn) {
-  asio::post(worker_.context(), [self = shared_from_this(), fn = std::move(fn)] {
-    if (self->closed_) return;
-    fn();
-    self->flush();
-  });
+  worker_.run_soon(shared_from_this(), std::move(fn));
 }
 
 void Connection::kick(protocol::ReasonCode reason) {

@@ -68,6 +68,30 @@ std::vector<std::shared_ptr<Connection>> Worker::snapshot() const {
   return all;
 }
 
+void Worker::run_soon(std::shared_ptr<Connection> c, std::function<void()> fn) {
+  std::unique_lock lock(inbox_mu_);
+  inbox_.push_back(Soon{std::move(c), std::move(fn)});
+  if (inbox_posted_) return;
+  inbox_posted_ = true;
+  lock.unlock();
+  boost::asio::post(ctx_, [this] { run_inbox(); });
+}
+
+void Worker::run_inbox() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    running_.swap(inbox_);
+    inbox_posted_ = false;
+  }
+  for (auto& s : running_) {
+    if (!s.connection->closed_) s.fn();
+  }
+  // Then what they produced, one send per connection: after the first flush of a connection its
+  // write is in flight, and the next flush of it returns at once.
+  for (auto& s : running_) s.connection->flush();
+  running_.clear();
+}
+
 void Worker::join() {
   boost::asio::post(ctx_, [this] { sweep_timer_.cancel(); });
   guard_.reset();

@@ -4,7 +4,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -42,6 +44,13 @@ class Worker {
   /// the bytes of an incomplete packet, so idle connections hold no read buffer.
   std::vector<std::uint8_t>& scratch() { return scratch_; }
 
+  /// Runs `fn` for connection `c` on this worker's thread, then sends what it produced;
+  /// callable from any thread. What is handed over while earlier work still waits joins it, and
+  /// the batch runs in one turn: one io_context post (one wake-up of a worker asleep in epoll)
+  /// and one send per connection per batch, instead of one of each per function. The store's
+  /// writer thread completes a whole group of commits at once, many for the same connection.
+  void run_soon(std::shared_ptr<Connection> c, std::function<void()> fn);
+
   /// Connections on this worker: an intrusive list (no allocation per connection). Touched
   /// only on the worker's thread. A Connection links itself on start and unlinks when destroyed.
   void link(Connection* c);
@@ -61,6 +70,16 @@ class Worker {
   std::thread thread_;
   boost::asio::steady_timer sweep_timer_{ctx_};
   std::vector<std::uint8_t> scratch_ = std::vector<std::uint8_t>(64 * 1024);
+
+  struct Soon {
+    std::shared_ptr<Connection> connection;
+    std::function<void()> fn;
+  };
+  void run_inbox();
+  std::mutex inbox_mu_;
+  std::vector<Soon> inbox_;    // guarded by inbox_mu_
+  bool inbox_posted_ = false;  // a run_inbox is queued; guarded by inbox_mu_
+  std::vector<Soon> running_;  // the batch being run; worker thread only
 };
 
 }  // namespace gridmq::net
