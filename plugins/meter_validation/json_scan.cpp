@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "plugins/meter_validation/same_text.hpp"
+
 namespace gridmq::plugins::meter_validation {
 namespace {
 
@@ -191,13 +193,15 @@ bool JsonScan::string(Node& n) {
   std::size_t p = pos_ + 1;  // after the opening quote
   n.begin = static_cast<std::uint32_t>(p);
   for (;;) {
-    while (p + 8 <= size) {
+    // To the next stop byte: 8 bytes at a time (first_stop is exact), bytewise in the last 7.
+    if (p + 8 <= size) {
       const std::size_t at = first_stop(d + p);
       p += at;
-      if (at < 8) break;
+      if (at == 8) continue;
+    } else {
+      while (p < size && !kStringStop[static_cast<unsigned char>(d[p])]) ++p;
+      if (p >= size) return false;
     }
-    while (p < size && !kStringStop[static_cast<unsigned char>(d[p])]) ++p;
-    if (p >= size) return false;
     const auto c = static_cast<unsigned char>(d[p]);
     if (c == '"') {
       n.end = static_cast<std::uint32_t>(p);
@@ -279,9 +283,7 @@ std::uint32_t JsonScan::find(std::uint32_t obj, std::string_view key) const {
     const Node& name = nodes[k];
     const std::uint32_t v = name.next;
     if (!name.escaped) {
-      // The length first: member names of one object mostly differ in it.
-      if (name.end - name.begin == key.size() &&
-          std::memcmp(text_.data() + name.begin, key.data(), key.size()) == 0) {
+      if (same_text(std::string_view(text_.data() + name.begin, name.end - name.begin), key)) {
         return v;
       }
     } else {
@@ -308,10 +310,7 @@ void JsonScan::find_all(std::uint32_t obj, std::span<const std::string_view> nam
         key.escaped ? str(k, scratch)
                     : std::string_view(text_.data() + key.begin, key.end - key.begin);
     for (std::size_t i = 0; i < names.size(); ++i) {
-      // Length and first byte before the bytes: the names looked up mostly differ in those.
-      if (out[i] == kNone && names[i].size() == name.size() &&
-          (name.empty() || names[i][0] == name[0]) &&
-          std::equal(name.begin(), name.end(), names[i].begin())) {
+      if (out[i] == kNone && same_text(names[i], name)) {
         out[i] = v;
         --missing;
         break;

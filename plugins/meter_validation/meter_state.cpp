@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "plugins/meter_validation/same_text.hpp"
+
 namespace gridmq::plugins::meter_validation {
 namespace {
 
@@ -45,7 +47,7 @@ SeqCheck check_and_record_seq(SeqState& s, std::uint64_t seq) {
 
 RegisterState* MeterState::find_register(std::string_view key) {
   for (auto& r : registers) {
-    if (r.key == key) return &r;
+    if (same_text(r.key, key)) return &r;
   }
   return nullptr;
 }

@@ -4,6 +4,7 @@
 
 #include "config/load.hpp"
 #include "config/plugin_section.hpp"
+#include "plugins/meter_validation/same_text.hpp"
 
 namespace gridmq::plugins::meter_validation {
 namespace {
@@ -68,7 +69,8 @@ void read_kind(Settings& s, std::size_t kind, const config::Value& table) {
 bool Settings::unit_allowed(Quantity q, std::string_view unit) const {
   if (q == Quantity::kOther) return true;
   const auto& list = units[static_cast<std::size_t>(q)];
-  return std::find(list.begin(), list.end(), unit) != list.end();
+  return std::any_of(list.begin(), list.end(),
+                     [&](const std::string& u) { return same_text(u, unit); });
 }
 
 bool Settings::tenant_allowed(std::string_view id, std::string_view tenant) const {

@@ -7,6 +7,7 @@
 #include "auth/bindings.hpp"
 #include "plugins/meter_validation/json_scan.hpp"
 #include "plugins/meter_validation/obis.hpp"
+#include "plugins/meter_validation/same_text.hpp"
 #include "plugins/meter_validation/timestamp.hpp"
 
 namespace gridmq::plugins::meter_validation {
@@ -368,7 +369,8 @@ Checked check_message(const Settings& s, const Input& in) {
   TopicFields f;
   if (s.uplink.match(in.topic, f)) {
     c.uplink = true;
-    const auto it = std::find(kKindNames.begin(), kKindNames.end(), f.kind);
+    const auto it = std::find_if(kKindNames.begin(), kKindNames.end(),
+                                 [&](std::string_view k) { return same_text(k, f.kind); });
     if (it == kKindNames.end()) {
       fail(c, Reason::kTopicInvalid, "unknown kind '" + std::string(f.kind) + "'");
       return c;

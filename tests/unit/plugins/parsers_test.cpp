@@ -1,9 +1,11 @@
-// OBIS codes and their unit classes, RFC 3339 timestamps, the seq window, topic patterns.
+// OBIS codes and their unit classes, RFC 3339 timestamps, the seq window, topic patterns, and the
+// short-text equality the checks compare names and codes with.
 
 #include <gtest/gtest.h>
 
 #include "plugins/meter_validation/meter_state.hpp"
 #include "plugins/meter_validation/obis.hpp"
+#include "plugins/meter_validation/same_text.hpp"
 #include "plugins/meter_validation/timestamp.hpp"
 #include "plugins/meter_validation/topic_pattern.hpp"
 
@@ -86,6 +88,23 @@ TEST(TopicPatternTest, NamedPlaceholders) {
   EXPECT_FALSE(TopicPattern::parse("a/{meter}/{meter}", error));
   EXPECT_FALSE(TopicPattern::parse("a/+/{meter}", error));
   EXPECT_FALSE(TopicPattern::parse("a//{meter}", error));
+}
+
+}  // namespace
+}  // namespace gridmq::plugins::meter_validation
+
+namespace gridmq::plugins::meter_validation {
+namespace {
+
+TEST(SameText, ComparesLengthThenEveryByte) {
+  EXPECT_TRUE(same_text("", ""));
+  EXPECT_TRUE(same_text("1-0:1.8.0", "1-0:1.8.0"));
+  EXPECT_FALSE(same_text("1-0:1.8.0", "1-0:1.8.1"));  // the last byte
+  EXPECT_FALSE(same_text("2-0:1.8.0", "1-0:1.8.0"));  // the first
+  EXPECT_FALSE(same_text("Wh", "Wh "));
+  EXPECT_FALSE(same_text("", "v"));
+  const std::string_view embedded("a\0b", 3);
+  EXPECT_FALSE(same_text(embedded, std::string_view("a\0c", 3)));
 }
 
 }  // namespace
