@@ -5,10 +5,16 @@
 #
 #   plugins/meter_validation/bench_fanin.sh [--rounds R] [--clients N] [--duration S] [--rate R]
 #                                           [--durable-subscriber] [--baseline-bin PATH]
+#                                           [--pin BROKER_CPUS/CLIENT_CPUS]
 #
 # --baseline-bin adds two cases, "base-off" and "base-on": the same broker configurations run by
 # another gridmq binary (an older build, say), in the same rounds, so that a change is measured
 # against its baseline on the same machine at the same time.
+#
+# --pin runs every broker (gridmq and Mosquitto) on the CPUs BROKER_CPUS and the load generator
+# on CLIENT_CPUS (taskset lists, e.g. --pin 0/1), so that the load generator does not take CPU
+# from the broker it measures. Unpinned, on a machine where both need every core, the two compete
+# and a slower broker also loses CPU to its own clients (README.md, "Cost").
 #
 # --durable-subscriber makes the bench's subscriber a persistent session (gridmq-bench
 # --persistent-subscribers), so that every message is committed to RocksDB with plugins off too
@@ -37,6 +43,7 @@ DURATION=10
 RATE=0
 DURABLE=""
 BASE_BIN=""
+PIN=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -45,7 +52,8 @@ while [[ $# -gt 0 ]]; do
     --rate) RATE=$2; shift 2 ;;
     --durable-subscriber) DURABLE=1; shift ;;
     --baseline-bin) BASE_BIN=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    --pin) PIN=$2; shift 2 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "bench_fanin.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -53,6 +61,24 @@ command -v jq >/dev/null || { echo "bench_fanin.sh: needs jq" >&2; exit 2; }
 if [[ -n "$BASE_BIN" && ! -x "$BASE_BIN" ]]; then
   echo "bench_fanin.sh: --baseline-bin $BASE_BIN is not an executable file" >&2
   exit 2
+fi
+
+BROKER_CPU=()
+CLIENT_CPU=()
+if [[ -n "$PIN" ]]; then
+  if [[ ! $PIN =~ ^[0-9,-]+/[0-9,-]+$ ]]; then
+    echo "bench_fanin.sh: --pin $PIN is not BROKER_CPUS/CLIENT_CPUS (e.g. 0/1)" >&2
+    exit 2
+  fi
+  command -v taskset >/dev/null || { echo "bench_fanin.sh: --pin needs taskset" >&2; exit 2; }
+  for cpus in "${PIN%/*}" "${PIN#*/}"; do
+    if ! taskset -c "$cpus" true 2>/dev/null; then
+      echo "bench_fanin.sh: --pin: CPUs $cpus are not available here (nproc: $(nproc))" >&2
+      exit 2
+    fi
+  done
+  BROKER_CPU=(taskset -c "${PIN%/*}")
+  CLIENT_CPU=(taskset -c "${PIN#*/}")
 fi
 
 WORK=$(mktemp -d /tmp/gridmq-mv-bench.XXXXXX)
@@ -92,13 +118,13 @@ start() {  # CASE PORT
         "$([[ $case == gridmq-mem ]] && echo false || echo true)"
       local bin=$GRIDMQ_BIN
       [[ $case == base-* ]] && bin=$BASE_BIN
-      "$bin" --config "$dir/gridmq.toml" --listen "tcp://127.0.0.1:$p" --threads 2 \
+      "${BROKER_CPU[@]}" "$bin" --config "$dir/gridmq.toml" --listen "tcp://127.0.0.1:$p" --threads 2 \
         --data-dir "$dir/data" --log-level warn >"$dir/log" 2>&1 &
       ;;
     mosquitto)
       printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 1000000\nmax_inflight_messages 0\npersistence false\nlog_dest stderr\nlog_type error\n' \
         "$p" >"$dir/mosquitto.conf"
-      "$MOSQUITTO_BIN" -c "$dir/mosquitto.conf" >"$dir/log" 2>&1 &
+      "${BROKER_CPU[@]}" "$MOSQUITTO_BIN" -c "$dir/mosquitto.conf" >"$dir/log" 2>&1 &
       ;;
   esac
   PID=$!
@@ -124,7 +150,7 @@ for round in $(seq "$ROUNDS"); do
     sync  # what earlier cases (or anything else) left unwritten is not written back during this one
     start "$case" "$p"
     json="$WORK/$case-$round.json"
-    "$BENCH_BIN" fanin --port "$p" --clients "$CLIENTS" --subscribers 1 --qos 1 --rate "$RATE" \
+    "${CLIENT_CPU[@]}" "$BENCH_BIN" fanin --port "$p" --clients "$CLIENTS" --subscribers 1 --qos 1 --rate "$RATE" \
       --duration "$DURATION" --warmup 2 --broker-pid "$PID" --json "$json" --quiet \
       ${DURABLE:+--persistent-subscribers}
     stop
