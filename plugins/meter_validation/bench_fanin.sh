@@ -14,7 +14,7 @@
 # --pin runs every broker (gridmq and Mosquitto) on the CPUs BROKER_CPUS and the load generator
 # on CLIENT_CPUS (taskset lists, e.g. --pin 0/1), so that the load generator does not take CPU
 # from the broker it measures. Unpinned, on a machine where both need every core, the two compete
-# and a slower broker also loses CPU to its own clients (README.md, "Cost").
+# and a slower broker also loses CPU to its own clients (README.md, "Benchmarks").
 #
 # --durable-subscriber makes the bench's subscriber a persistent session (gridmq-bench
 # --persistent-subscribers), so that every message is committed to RocksDB with plugins off too
