@@ -65,3 +65,39 @@ TEST(SupersededPluginChanges, ABatchThatIsNotWrittenOverridesNothing) {
 
 }  // namespace
 }  // namespace gridmq::storage::rocks
+
+namespace gridmq::storage::rocks {
+namespace {
+
+// Many keys, in two plugins whose names have the same length (so that only the names tell one
+// key of both apart), and a planner used for several groups in turn.
+TEST(SupersededPluginChanges, ManyKeysTwoPluginsAndPlansInTurn) {
+  std::vector<Batch> batches(300);
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    const std::string key = "t1/m" + std::to_string(i % 100);
+    batches[i].put_plugin("mv", key, std::to_string(i));
+    batches[i].put_plugin("ab", key, std::to_string(i));
+  }
+  std::vector<const Batch*> group;
+  for (const auto& b : batches) group.push_back(&b);
+  SupersededPluginChanges plan;
+  plan.plan(group);
+  EXPECT_EQ(plan.skipped(), 400u);  // each of the 200 (plugin, key) pairs: all but its last
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    EXPECT_EQ(plan.skip(i, 0), i < 200) << i;
+    EXPECT_EQ(plan.skip(i, 1), i < 200) << i;
+  }
+  // A later plan forgets the earlier one.
+  const std::vector<const Batch*> distinct{&batches[298], &batches[299]};  // m98, m99
+  plan.plan(distinct);
+  EXPECT_EQ(plan.skipped(), 0u);
+  const std::vector<const Batch*> same{&batches[299], &batches[199]};  // m99 twice
+  plan.plan(same);
+  EXPECT_EQ(plan.skipped(), 2u);
+  EXPECT_TRUE(plan.skip(0, 0));
+  EXPECT_TRUE(plan.skip(0, 1));
+  EXPECT_FALSE(plan.skip(1, 0));
+}
+
+}  // namespace
+}  // namespace gridmq::storage::rocks
