@@ -276,23 +276,9 @@ bool JsonScan::number_token(Node& n) {
 }
 
 std::uint32_t JsonScan::find(std::uint32_t obj, std::string_view key) const {
-  if (obj == kNone || nodes_[obj].type != Type::kObject) return kNone;
-  const Node* nodes = nodes_.data();
-  std::uint32_t k = obj + 1;
-  for (std::uint32_t m = 0; m < nodes[obj].count; ++m) {
-    const Node& name = nodes[k];
-    const std::uint32_t v = name.next;
-    if (!name.escaped) {
-      if (same_text(std::string_view(text_.data() + name.begin, name.end - name.begin), key)) {
-        return v;
-      }
-    } else {
-      std::string scratch;
-      if (str(k, scratch) == key) return v;
-    }
-    k = nodes[v].next;
-  }
-  return kNone;
+  std::uint32_t at = kNone;
+  find_all(obj, std::span<const std::string_view>(&key, 1), std::span<std::uint32_t>(&at, 1));
+  return at;
 }
 
 void JsonScan::find_all(std::uint32_t obj, std::span<const std::string_view> names,

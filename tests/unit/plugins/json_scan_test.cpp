@@ -75,23 +75,39 @@ TEST(JsonScanTest, EscapedStringsDecode) {
   EXPECT_FALSE(j.uint64(j.find(0, "i"), u));
 }
 
-TEST(JsonScanTest, FindAllAgreesWithFind) {
+TEST(JsonScanTest, FindAndFindAllReturnTheFirstMemberOfEachName) {
   JsonScan j;
   // A duplicated name (the first counts), an escaped name, names of equal length and first byte.
   ASSERT_TRUE(j.parse(R"({"ab":1,"ac":2,"ab":3,"u\u006eit":"Wh","":4,"x":[5]})"));
   const std::string_view names[] = {"ab", "ac", "unit", "", "x", "missing", "a", "abc"};
   std::uint32_t at[std::size(names)];
   j.find_all(0, names, at);
-  for (std::size_t i = 0; i < std::size(names); ++i) {
-    EXPECT_EQ(at[i], j.find(0, names[i])) << names[i];
+  std::string scratch;
+  const auto integer = [&](std::uint32_t i) {
+    std::int64_t v = -1;
+    EXPECT_TRUE(j.int64(i, v));
+    return v;
+  };
+  for (const bool one_by_one : {false, true}) {
+    SCOPED_TRACE(one_by_one ? "find" : "find_all");
+    if (one_by_one) {
+      for (std::size_t i = 0; i < std::size(names); ++i) at[i] = j.find(0, names[i]);
+    }
+    EXPECT_EQ(integer(at[0]), 1);
+    EXPECT_EQ(integer(at[1]), 2);
+    ASSERT_TRUE(j.is_string(at[2]));
+    EXPECT_EQ(j.str(at[2], scratch), "Wh");
+    EXPECT_EQ(integer(at[3]), 4);
+    EXPECT_EQ(j.type(at[4]), JsonScan::Type::kArray);
+    EXPECT_EQ(at[5], JsonScan::kNone);
+    EXPECT_EQ(at[6], JsonScan::kNone);
+    EXPECT_EQ(at[7], JsonScan::kNone);
   }
-  std::int64_t v = 0;
-  EXPECT_TRUE(j.int64(at[0], v));
-  EXPECT_EQ(v, 1);
-  EXPECT_EQ(at[5], JsonScan::kNone);
   // Not an object: nothing is found.
-  j.find_all(at[4], names, at);
+  const std::uint32_t array = at[4];
+  j.find_all(array, names, at);
   for (auto a : at) EXPECT_EQ(a, JsonScan::kNone);
+  EXPECT_EQ(j.find(array, "x"), JsonScan::kNone);
 }
 
 TEST(JsonScanTest, AReusedScannerForgetsTheLastDocument) {
