@@ -136,13 +136,11 @@ struct PublishResult {
     reason = rc;
     reason_string = std::move(why);
   }
-  void put_state(std::string key, std::string value) {
+  void put_state(std::string_view key, std::string value) {
     // `state` becomes the message's batch (take_plugin_changes), with room for the publish.
-    state.put_plugin(std::string(plugin_name), std::move(key), std::move(value));
+    state.put_plugin(plugin_name, key, std::move(value));
   }
-  void erase_state(std::string key) {
-    state.delete_plugin(std::string(plugin_name), std::move(key));
-  }
+  void erase_state(std::string_view key) { state.delete_plugin(plugin_name, key); }
 
   /// Set by the host before each plugin's on_publish: the key space of put_state.
   std::string_view plugin_name;

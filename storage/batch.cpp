@@ -40,8 +40,8 @@ void Batch::take_plugin_changes(Batch&& from) {
     if (is_plugin_op(c.op)) {
       Change& to = add(c.op);
       to.key = std::move(c.key);
-      to.key2 = std::move(c.key2);
       to.value = std::move(c.value);
+      to.id = c.id;
     }
   }
   from.changes_.clear();
@@ -89,17 +89,25 @@ void Batch::delete_retained(std::string topic) {
   add(Op::kDeleteRetained).key = std::move(topic);
 }
 
-void Batch::put_plugin(std::string plugin, std::string key, std::string value) {
+namespace {
+
+void set_plugin_key(Batch::Change& c, std::string_view plugin, std::string_view key) {
+  c.key.reserve(plugin.size() + 1 + key.size());
+  c.key.append(plugin).push_back('\0');
+  c.key.append(key);
+  c.id = plugin.size();
+}
+
+}  // namespace
+
+void Batch::put_plugin(std::string_view plugin, std::string_view key, std::string value) {
   Change& c = add(Op::kPutPlugin);
-  c.key = std::move(plugin);
-  c.key2 = std::move(key);
+  set_plugin_key(c, plugin, key);
   c.value = std::move(value);
 }
 
-void Batch::delete_plugin(std::string plugin, std::string key) {
-  Change& c = add(Op::kDeletePlugin);
-  c.key = std::move(plugin);
-  c.key2 = std::move(key);
+void Batch::delete_plugin(std::string_view plugin, std::string_view key) {
+  set_plugin_key(add(Op::kDeletePlugin), plugin, key);
 }
 
 Status Batch::validate() const {
@@ -138,7 +146,7 @@ Status Batch::validate() const {
         break;
       case Op::kPutPlugin:
       case Op::kDeletePlugin:
-        if (has_nul(c.key)) return fail("plugin name contains U+0000");
+        if (has_nul(plugin_name(c))) return fail("plugin name contains U+0000");
         break;
     }
   }

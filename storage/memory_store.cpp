@@ -87,10 +87,11 @@ class MemoryStore final : public Store {
           retained_.erase(c.key);
           break;
         case Batch::Op::kPutPlugin:
-          plugins_[{c.key, c.key2}] = c.value;
+          plugins_[{std::string(Batch::plugin_name(c)), std::string(Batch::plugin_key(c))}] =
+              c.value;
           break;
         case Batch::Op::kDeletePlugin:
-          plugins_.erase({c.key, c.key2});
+          plugins_.erase({std::string(Batch::plugin_name(c)), std::string(Batch::plugin_key(c))});
           break;
       }
     }

@@ -40,8 +40,8 @@ class Batch {
     kDeleteQueueEntry,  // key = client id, entry.seq
     kPutRetained,       // key = topic, message (stored with the retained record itself)
     kDeleteRetained,    // key = topic
-    kPutPlugin,         // key = plugin name, key2 = key, value
-    kDeletePlugin,      // key = plugin name, key2 = key
+    kPutPlugin,         // key = <plugin name> U+0000 <key>, id = the name's length; value
+    kDeletePlugin,      // key and id as kPutPlugin
   };
   /// put_plugin / delete_plugin: the only kinds a plugin's changes may have.
   static bool is_plugin_op(Op op) { return op == Op::kPutPlugin || op == Op::kDeletePlugin; }
@@ -49,7 +49,6 @@ class Batch {
   struct Change {
     Op op;
     std::string key;
-    std::string key2;
     std::string value;
     /// kPutSession (never null then). Held out of line: sessions are rare in batches, and a
     /// smaller Change lets a publish's batch (body, queue entry, plugin state) fit one small
@@ -68,8 +67,17 @@ class Batch {
   void delete_queue_entry(std::string client_id, std::uint64_t seq);
   void put_retained(StoredMessage m);  // keyed by m.topic
   void delete_retained(std::string topic);
-  void put_plugin(std::string plugin, std::string key, std::string value);
-  void delete_plugin(std::string plugin, std::string key);
+  /// The plugin's name and its key become one string (the record key of the plugins key space),
+  /// built here in one allocation; see plugin_name() and plugin_key().
+  void put_plugin(std::string_view plugin, std::string_view key, std::string value);
+  void delete_plugin(std::string_view plugin, std::string_view key);
+  /// The parts of a kPutPlugin / kDeletePlugin change's `key`.
+  static std::string_view plugin_name(const Change& c) {
+    return std::string_view(c.key).substr(0, static_cast<std::size_t>(c.id));
+  }
+  static std::string_view plugin_key(const Change& c) {
+    return std::string_view(c.key).substr(static_cast<std::size_t>(c.id) + 1);
+  }
   /// Moves the plugin key-value changes (put_plugin / delete_plugin) of `from` to the end of
   /// this batch, in order; any other kind of change in `from` is not a plugin's to make and is
   /// dropped. `from` is left empty. Into an empty batch this moves `from`'s storage, so a

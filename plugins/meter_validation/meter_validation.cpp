@@ -83,7 +83,7 @@ std::optional<std::string> MeterValidation::reload(const ReloadContext& ctx) {
   return std::nullopt;
 }
 
-MeterState& MeterValidation::state_locked(Shard& shard, const std::string& key) {
+MeterState& MeterValidation::state_locked(Shard& shard, std::string_view key) {
   auto it = shard.meters.find(key);
   if (it != shard.meters.end()) return it->second;
   MeterState st;
@@ -99,7 +99,7 @@ MeterState& MeterValidation::state_locked(Shard& shard, const std::string& key) 
       st = MeterState{};
     }
   }
-  return shard.meters.emplace(key, std::move(st)).first->second;
+  return shard.meters.emplace(std::string(key), std::move(st)).first->second;
 }
 
 void MeterValidation::log_outcome(Action a, Reason r, std::string_view meter,
@@ -132,10 +132,11 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
     stats_.count(c.tenant, Action::kAccept, Reason::kAccepted);
     return;
   }
-  std::string key;
-  key.reserve(c.tenant.size() + 1 + c.meter.size());
-  key.append(c.tenant).append("/").append(c.meter);
-  Shard& shard = shards_[std::hash<std::string>{}(key) % kShards];
+  // "<tenant>/<meter_id>", built in a buffer this thread reuses: the map is searched by view and
+  // put_state copies it into the change's record key, so no key string is allocated here.
+  thread_local std::string key;
+  key.assign(c.tenant).append("/").append(c.meter);
+  Shard& shard = shards_[KeyHash{}(key) % kShards];
   StateResult r;
   std::uint32_t epoch = 0;
   {
@@ -144,7 +145,7 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
     r = apply_state(s, c, st);
     epoch = st.epoch;
     if (r.changed && store_ != nullptr && s.kinds[static_cast<std::size_t>(c.kind)].persist) {
-      result.put_state(std::move(key), encode_state(st));  // key is not used after this
+      result.put_state(key, encode_state(st));
     }
   }
   Action action = r.action;

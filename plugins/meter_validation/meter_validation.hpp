@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -48,11 +49,18 @@ class MeterValidation final : public Plugin {
 
  private:
   static constexpr std::size_t kShards = 64;
+  struct KeyHash {  // looks meters up by string_view: no key string per message
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
   struct alignas(64) Shard {  // a cache line (or two) per shard: workers locking two shards
     mutable std::mutex mu;    // do not write one line
-    std::unordered_map<std::string, MeterState> meters;  // key "<tenant>/<meter_id>"; guarded by mu
+    // key "<tenant>/<meter_id>"; guarded by mu
+    std::unordered_map<std::string, MeterState, KeyHash, std::equal_to<>> meters;
   };
-  MeterState& state_locked(Shard& shard, const std::string& key);  // requires shard.mu
+  MeterState& state_locked(Shard& shard, std::string_view key);  // requires shard.mu
   void log_outcome(Action a, Reason r, std::string_view meter, std::string_view detail,
                    std::int64_t now_ms);
 

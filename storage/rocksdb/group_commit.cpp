@@ -200,16 +200,12 @@ rocksdb::Status GroupCommitWriter::append(const Batch& batch, std::size_t index)
       case Batch::Op::kDeleteRetained:
         s = wb.Delete(db_.cf(Cf::kRetained), c.key);
         break;
-      case Batch::Op::kPutPlugin:
+      case Batch::Op::kPutPlugin:  // c.key is already the record key (layout.hpp)
         encode_plugin_value(c.value, value_);
-        key_.clear();
-        append_plugin_key(key_, c.key, c.key2);
-        s = wb.Put(db_.cf(Cf::kPlugins), key_, value_);
+        s = wb.Put(db_.cf(Cf::kPlugins), c.key, value_);
         break;
       case Batch::Op::kDeletePlugin:
-        key_.clear();
-        append_plugin_key(key_, c.key, c.key2);
-        s = wb.Delete(db_.cf(Cf::kPlugins), key_);
+        s = wb.Delete(db_.cf(Cf::kPlugins), c.key);
         break;
     }
     if (!s.ok()) return s;

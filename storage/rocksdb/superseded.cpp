@@ -1,14 +1,6 @@
 #include "storage/rocksdb/superseded.hpp"
 
-#include <functional>
-
 namespace gridmq::storage::rocks {
-
-std::size_t SupersededPluginChanges::KeyHash::operator()(const Key& k) const noexcept {
-  const std::size_t a = std::hash<std::string_view>{}(k.plugin);
-  const std::size_t b = std::hash<std::string_view>{}(k.key);
-  return a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
-}
 
 void SupersededPluginChanges::plan(std::span<const Batch* const> group) {
   reset();
@@ -32,7 +24,7 @@ void SupersededPluginChanges::plan(std::span<const Batch* const> group) {
     for (std::size_t j = changes.size(); j-- > 0;) {
       const Batch::Change& c = changes[j];
       if (!Batch::is_plugin_op(c.op)) continue;
-      if (!later_.insert(Key{c.key, c.key2}).second) {
+      if (!later_.insert(c.key).second) {
         skip_[first_[i] + j] = true;
         ++skipped_;
       }

@@ -39,18 +39,10 @@ class SupersededPluginChanges {
   void reset();
 
  private:
-  struct Key {
-    std::string_view plugin;
-    std::string_view key;
-    bool operator==(const Key&) const = default;
-  };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const noexcept;
-  };
-
   std::vector<std::size_t> first_;  // per batch: its first change's index in skip_
   std::vector<bool> skip_;          // per change of the group, in order
-  std::unordered_set<Key, KeyHash> later_;
+  /// Record keys (plugin name and key: Batch::Change::key) of the changes seen so far.
+  std::unordered_set<std::string_view> later_;
   std::size_t skipped_ = 0;
 };
 

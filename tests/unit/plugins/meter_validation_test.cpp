@@ -78,8 +78,8 @@ TEST_F(Host, AcceptedReadingWritesTheMeterStateInTheSameResult) {
   ASSERT_EQ(r.state.size(), 1u);
   const auto& c = r.state.changes()[0];
   EXPECT_EQ(c.op, storage::Batch::Op::kPutPlugin);
-  EXPECT_EQ(c.key, "meter_validation");
-  EXPECT_EQ(c.key2, "t1/1EMH0012345678");
+  EXPECT_EQ(storage::Batch::plugin_name(c), "meter_validation");
+  EXPECT_EQ(storage::Batch::plugin_key(c), "t1/1EMH0012345678");
   meter_validation::MeterState st;
   ASSERT_TRUE(meter_validation::decode_state(c.value, st));
   EXPECT_EQ(st.seq[0].last, 1u);

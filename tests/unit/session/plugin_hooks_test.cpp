@@ -198,8 +198,8 @@ TEST_F(PluginHooks, StateIsCommittedInTheMessagesBatchBeforeThePuback) {
     for (const auto& c : b.changes()) {
       if (c.op == storage::Batch::Op::kPutPlugin) {
         ++puts;
-        EXPECT_EQ(c.key, "scripted");
-        EXPECT_EQ(c.key2, "k");
+        EXPECT_EQ(storage::Batch::plugin_name(c), "scripted");
+        EXPECT_EQ(storage::Batch::plugin_key(c), "k");
         EXPECT_EQ(c.value, "a/b");
       }
     }
