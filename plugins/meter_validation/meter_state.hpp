@@ -4,10 +4,16 @@
 // channel (decrease and plausibility checks). Persisted as one plugin key per meter
 // ("<tenant>/<meter_id>") in the Store, in the same commit as the message that changed it.
 //
-// VALUE LAYOUT (little-endian), version 1:
-//   u8 version=1 | i64 boot (-1 = none) | u32 epoch
-//   5 x { u8 has_seq | u64 last_seq | u64 window }        (by Kind)
-//   u16 n | n x { u8 key_len | key | i64 value | i64 ts_ms }
+// VALUE LAYOUT, version 2 (written): LEB128 varints (v), zigzag for signed values (z)
+//   u8 version=2 | z boot (-1 = none) | v epoch | u8 kinds (bit k: kind k has a seq state)
+//   per kind with its bit set, in Kind order: { v last_seq | v ~window }
+//   v n | n x { u8 key_len | key | z value | z ts_ms }
+// A reading's state is about 90 bytes. ~window is 0 (one byte) once the last 64 seqs were seen.
+//
+// Version 1 (read, never written; the plugin's format marker "1"):
+//   u8 version=1 | i64 boot | u32 epoch | 5 x { u8 has_seq | u64 last_seq | u64 window }
+//   u16 n | n x { u8 key_len | key | i64 value | i64 ts_ms }        (fixed width, little-endian)
+//
 // window bit i set = seq (last_seq - 1 - i) was seen (i < 64).
 
 #include <array>
@@ -48,8 +54,9 @@ struct MeterState {
   RegisterState* find_register(std::string_view key);
 };
 
+/// Version 2.
 std::string encode_state(const MeterState& s);
-/// false when `bytes` is not a valid version-1 value.
+/// false when `bytes` is not a valid version-1 or version-2 value.
 bool decode_state(std::string_view bytes, MeterState& out);
 
 }  // namespace gridmq::plugins::meter_validation

@@ -63,13 +63,16 @@ void MeterValidation::init(const InitContext& ctx) {
   bool found = false;
   const auto st = store_->get_plugin(kName, kFormatKey, format, found);
   if (!st.ok) throw std::runtime_error("meter_validation: cannot read its state: " + st.message);
-  if (found && format != "1") {
+  // Format 1 (fixed-width values) is read and upgraded: values are rewritten in format 2 as
+  // their meters report, and the marker says 2 from now on, so that a broker that reads only
+  // format 1 refuses the store instead of misreading it.
+  if (found && format != kFormat && format != "1") {
     throw std::runtime_error("meter_validation: stored state has format '" + format +
-                             "', this broker reads format 1");
+                             "', this broker reads formats 1 and " + std::string(kFormat));
   }
-  if (!found) {
+  if (!found || format != kFormat) {
     storage::Batch b;
-    b.put_plugin(std::string(kName), std::string(kFormatKey), "1");
+    b.put_plugin(kName, kFormatKey, std::string(kFormat));
     const auto w = store_->commit_sync(std::move(b));
     if (!w.ok) throw std::runtime_error("meter_validation: cannot write its state: " + w.message);
   }

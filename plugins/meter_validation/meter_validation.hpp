@@ -25,10 +25,12 @@
 namespace gridmq::plugins::meter_validation {
 
 inline constexpr std::string_view kName = "meter_validation";
-/// The plugin key holding the state format version ("1").
+/// The plugin key holding the state format version (kFormat; "1" is upgraded at init).
 inline constexpr std::string_view kFormatKey =
     "\x01"
     "format";
+/// The format of the per-meter values this broker writes (meter_state.hpp, version 2).
+inline constexpr std::string_view kFormat = "2";
 
 class MeterValidation final : public Plugin {
  public:

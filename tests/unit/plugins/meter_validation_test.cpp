@@ -217,7 +217,7 @@ TEST_F(Host, StateRecordsRoundTripAndCorruptOnesAreRefused) {
   ASSERT_EQ(back.registers.size(), 2u);
   EXPECT_EQ(back.registers[1].key, "pulse:1");
   EXPECT_FALSE(meter_validation::decode_state(bytes.substr(0, bytes.size() - 1), back));
-  EXPECT_FALSE(meter_validation::decode_state("\x02" + bytes.substr(1), back));
+  EXPECT_FALSE(meter_validation::decode_state("\x03" + bytes.substr(1), back));
   // A corrupt record in the store: the meter starts afresh and the error is counted.
   storage::Batch b;
   b.put_plugin("meter_validation", "t1/1EMH0012345678", "garbage");
@@ -225,6 +225,125 @@ TEST_F(Host, StateRecordsRoundTripAndCorruptOnesAreRefused) {
   EXPECT_EQ(publish(kTopic, reading(kMeter, 1, ts_at(0), 1)).verdict, Verdict::kAccept);
   EXPECT_NE(host_->metrics().find("gridmq_plugin_meter_validation_state_errors_total 1"),
             std::string::npos);
+}
+
+// Version 2, byte by byte: varints, zigzag, only the kinds that have a seq, the window inverted.
+TEST(MeterStateFormat, VersionTwoBytesAreAsDocumented) {
+  meter_validation::MeterState s;
+  s.boot = -1;
+  s.epoch = 300;
+  s.seq[0] = {true, 5, ~std::uint64_t{0}};  // every one of the 64 seqs before 5 seen: ~window 0
+  s.seq[2] = {true, 200, 0x1};
+  s.registers.push_back({"1-0:1.8.0", -2, 64});
+  const std::string expected = std::string("\x02\x01\xAC\x02\x05", 5) +  // v2, z(-1), 300, kinds
+                               std::string("\x05\x00", 2) +              // reading: 5, ~window 0
+                               std::string("\xC8\x01\xFE\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01",
+                                           12) +  // pulse: 200, ~0x1
+                               std::string("\x01\x09", 2) +
+                               "1-0:1.8.0" +                    // 1 register
+                               std::string("\x03\x80\x01", 3);  // z(-2), z(64)
+  EXPECT_EQ(meter_validation::encode_state(s), expected);
+  meter_validation::MeterState back;
+  ASSERT_TRUE(meter_validation::decode_state(expected, back));
+  EXPECT_EQ(back.boot, -1);
+  EXPECT_EQ(back.epoch, 300u);
+  EXPECT_TRUE(back.seq[0].has);
+  EXPECT_EQ(back.seq[0].window, ~std::uint64_t{0});
+  EXPECT_FALSE(back.seq[1].has);
+  EXPECT_EQ(back.seq[2].last, 200u);
+  EXPECT_EQ(back.seq[2].window, 0x1u);
+  ASSERT_EQ(back.registers.size(), 1u);
+  EXPECT_EQ(back.registers[0].value, -2);
+  EXPECT_EQ(back.registers[0].ts_ms, 64);
+}
+
+TEST(MeterStateFormat, MalformedVersionTwoValuesAreRefused) {
+  meter_validation::MeterState back;
+  const auto refused = [&](const std::string& bytes) {
+    return !meter_validation::decode_state(bytes, back);
+  };
+  EXPECT_TRUE(refused(std::string("\x02\x01\x00\x00\x00\x00", 6)));  // a trailing byte
+  EXPECT_TRUE(refused(std::string("\x02\x01\x00\x20\x00", 5)));      // a kind bit beyond the kinds
+  EXPECT_TRUE(refused(std::string("\x02\x01\x00\x00", 4)));          // no register count
+  // A varint of 11 bytes (more than 64 bits) as the boot counter.
+  EXPECT_TRUE(refused("\x02" + std::string(10, '\xFF') + std::string("\x01\x00\x00\x00", 4)));
+  // An epoch above 32 bits.
+  EXPECT_TRUE(refused(std::string("\x02\x01\x80\x80\x80\x80\x10\x00\x00", 9)));
+  // More registers than the state keeps (256).
+  EXPECT_TRUE(refused(std::string("\x02\x01\x00\x00\x80\x02", 6)));
+  EXPECT_FALSE(refused(std::string("\x02\x01\x00\x00\x00", 5)));  // the empty state
+}
+
+// The fixed-width version 1 (written by brokers before 2026-12-07) still decodes.
+TEST(MeterStateFormat, VersionOneValuesStillDecode) {
+  const auto le = [](auto v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); };
+  std::string v1 = "\x01" + le(std::int64_t{4}) + le(std::uint32_t{2});
+  for (int k = 0; k < 5; ++k) {
+    v1 += k == 0 ? "\x01" + le(std::uint64_t{9}) + le(std::uint64_t{0x3})
+                 : std::string(1, '\0') + le(std::uint64_t{0}) + le(std::uint64_t{0});
+  }
+  v1 += le(std::uint16_t{1}) + "\x07pulse:1" + le(std::int64_t{42}) + le(std::int64_t{1000});
+  meter_validation::MeterState back;
+  ASSERT_TRUE(meter_validation::decode_state(v1, back));
+  EXPECT_EQ(back.boot, 4);
+  EXPECT_EQ(back.epoch, 2u);
+  EXPECT_EQ(back.seq[0].last, 9u);
+  EXPECT_EQ(back.seq[0].window, 0x3u);
+  EXPECT_FALSE(back.seq[1].has);
+  ASSERT_EQ(back.registers.size(), 1u);
+  EXPECT_EQ(back.registers[0].key, "pulse:1");
+  EXPECT_EQ(back.registers[0].value, 42);
+  EXPECT_FALSE(meter_validation::decode_state(v1 + "x", back));
+}
+
+TEST_F(Host, TheStateOfATypicalReadingIsUnderOneHundredBytes) {
+  const auto r = publish(kTopic, test::example_reading());
+  ASSERT_EQ(r.state.size(), 1u);
+  EXPECT_EQ(r.state.changes()[0].value[0], '\x02');
+  EXPECT_LE(r.state.changes()[0].value.size(), 100u) << "the layout grew";
+}
+
+std::string stored(storage::Store& store, std::string_view key) {
+  std::string value;
+  bool found = false;
+  EXPECT_TRUE(store.get_plugin(meter_validation::kName, key, value, found).ok);
+  return found ? value : "<none>";
+}
+
+TEST_F(Host, TheFormatMarkerIsWrittenAndAnUnknownOneStopsTheStart) {
+  EXPECT_EQ(stored(*store_, meter_validation::kFormatKey), "2");
+  storage::Batch b;
+  b.put_plugin(meter_validation::kName, meter_validation::kFormatKey, "3");
+  ASSERT_TRUE(store_->commit_sync(std::move(b)).ok);
+  try {
+    start();
+    FAIL() << "a store of format 3 was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("format '3'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(stored(*store_, meter_validation::kFormatKey), "3");  // left as it was
+}
+
+// A store written by a format-1 broker: its states are read, the marker becomes 2, and a meter's
+// next state is written in version 2.
+TEST_F(Host, AFormatOneStoreIsReadAndUpgraded) {
+  host_.reset();
+  const auto le = [](auto v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); };
+  std::string v1 = "\x01" + le(std::int64_t{-1}) + le(std::uint32_t{0});
+  for (int k = 0; k < 5; ++k) {
+    v1 += k == 0 ? "\x01" + le(std::uint64_t{7}) + le(std::uint64_t{0})
+                 : std::string(1, '\0') + le(std::uint64_t{0}) + le(std::uint64_t{0});
+  }
+  v1 += le(std::uint16_t{0});
+  storage::Batch b;
+  b.put_plugin(meter_validation::kName, meter_validation::kFormatKey, "1");
+  b.put_plugin(meter_validation::kName, "t1/" + kMeter, v1);
+  ASSERT_TRUE(store_->commit_sync(std::move(b)).ok);
+  start();
+  EXPECT_EQ(stored(*store_, meter_validation::kFormatKey), "2");
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 7, ts_at(0), 5)).verdict, Verdict::kDrop);
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 8, ts_at(0), 5)).verdict, Verdict::kAccept);
+  EXPECT_EQ(stored(*store_, "t1/" + kMeter).front(), '\x02');
 }
 
 }  // namespace
