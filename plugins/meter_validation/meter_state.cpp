@@ -133,13 +133,17 @@ bool decode_v2(std::string_view in, MeterState& s) {
   }
   std::uint64_t n = 0;
   if (!get_varint(in, n) || n > 255) return false;  // apply_state keeps at most 255
+  std::int64_t ts = 0;
   for (std::uint64_t i = 0; i < n; ++i) {
     std::uint8_t len = 0;
+    std::int64_t delta = 0;
     if (!get(in, len) || in.size() < len) return false;
     RegisterState r;
     r.key = std::string(in.substr(0, len));
     in.remove_prefix(len);
-    if (!get_zigzag(in, r.value) || !get_zigzag(in, r.ts_ms)) return false;
+    if (!get_zigzag(in, r.value) || !get_zigzag(in, delta)) return false;
+    r.ts_ms = ts = static_cast<std::int64_t>(static_cast<std::uint64_t>(ts) +
+                                             static_cast<std::uint64_t>(delta));
     s.registers.push_back(std::move(r));
   }
   return in.empty();
@@ -168,12 +172,16 @@ std::string encode_state(const MeterState& s) {
     out = put_varint(out, ~q.window);
   }
   out = put_varint(out, s.registers.size());
+  std::int64_t ts = 0;
   for (const auto& r : s.registers) {
     out = put<std::uint8_t>(out, static_cast<std::uint8_t>(r.key.size()));
     std::memcpy(out, r.key.data(), r.key.size());
     out += r.key.size();
     out = put_varint(out, zigzag(r.value));
-    out = put_varint(out, zigzag(r.ts_ms));
+    // One byte for each register of a reading after the first: they share the reading's ts.
+    out = put_varint(out, zigzag(static_cast<std::int64_t>(static_cast<std::uint64_t>(r.ts_ms) -
+                                                           static_cast<std::uint64_t>(ts))));
+    ts = r.ts_ms;
   }
   bytes.resize(static_cast<std::size_t>(out - begin));
   return bytes;

@@ -7,8 +7,9 @@
 // VALUE LAYOUT, version 2 (written): LEB128 varints (v), zigzag for signed values (z)
 //   u8 version=2 | z boot (-1 = none) | v epoch | u8 kinds (bit k: kind k has a seq state)
 //   per kind with its bit set, in Kind order: { v last_seq | v ~window }
-//   v n | n x { u8 key_len | key | z value | z ts_ms }
-// A reading's state is about 90 bytes. ~window is 0 (one byte) once the last 64 seqs were seen.
+//   v n | n x { u8 key_len | key | z value | z (ts_ms - the previous register's ts_ms, or 0) }
+// ~window is 0 (one byte) once the last 64 seqs were seen, and the registers of one reading share
+// their time (one byte each after the first): 68 bytes for a reading with four registers.
 //
 // Version 1 (read, never written; the plugin's format marker "1"):
 //   u8 version=1 | i64 boot | u32 epoch | 5 x { u8 has_seq | u64 last_seq | u64 window }

@@ -235,13 +235,24 @@ TEST(MeterStateFormat, VersionTwoBytesAreAsDocumented) {
   s.seq[0] = {true, 5, ~std::uint64_t{0}};  // every one of the 64 seqs before 5 seen: ~window 0
   s.seq[2] = {true, 200, 0x1};
   s.registers.push_back({"1-0:1.8.0", -2, 64});
-  const std::string expected = std::string("\x02\x01\xAC\x02\x05", 5) +  // v2, z(-1), 300, kinds
-                               std::string("\x05\x00", 2) +              // reading: 5, ~window 0
-                               std::string("\xC8\x01\xFE\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01",
-                                           12) +  // pulse: 200, ~0x1
-                               std::string("\x01\x09", 2) +
-                               "1-0:1.8.0" +                    // 1 register
-                               std::string("\x03\x80\x01", 3);  // z(-2), z(64)
+  s.registers.push_back({"pulse:1", 5, 64});
+  s.registers.push_back({"pulse:2", 0, 60});
+  std::string expected = std::string("\x02\x01\xAC\x02\x05", 5);  // v2, z(-1), 300, kinds
+  expected += std::string("\x05\x00", 2);                         // reading: 5, ~window 0
+  expected += std::string("\xC8\x01\xFE\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01", 12);  // pulse
+  expected += "\x03";                                                               // 3 registers
+  expected +=
+      "\x09"
+      "1-0:1.8.0" +
+      std::string("\x03\x80\x01", 3);  // z(-2), z(64 - 0)
+  expected +=
+      "\x07"
+      "pulse:1" +
+      std::string("\x0A\x00", 2);  // z(5), the same ts: delta 0
+  expected +=
+      "\x07"
+      "pulse:2" +
+      std::string("\x00\x07", 2);  // z(0), delta -4
   EXPECT_EQ(meter_validation::encode_state(s), expected);
   meter_validation::MeterState back;
   ASSERT_TRUE(meter_validation::decode_state(expected, back));
@@ -252,9 +263,12 @@ TEST(MeterStateFormat, VersionTwoBytesAreAsDocumented) {
   EXPECT_FALSE(back.seq[1].has);
   EXPECT_EQ(back.seq[2].last, 200u);
   EXPECT_EQ(back.seq[2].window, 0x1u);
-  ASSERT_EQ(back.registers.size(), 1u);
+  ASSERT_EQ(back.registers.size(), 3u);
   EXPECT_EQ(back.registers[0].value, -2);
   EXPECT_EQ(back.registers[0].ts_ms, 64);
+  EXPECT_EQ(back.registers[1].ts_ms, 64);
+  EXPECT_EQ(back.registers[2].key, "pulse:2");
+  EXPECT_EQ(back.registers[2].ts_ms, 60);
 }
 
 TEST(MeterStateFormat, MalformedVersionTwoValuesAreRefused) {
