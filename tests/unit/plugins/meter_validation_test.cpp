@@ -288,15 +288,26 @@ TEST(MeterStateFormat, MalformedVersionTwoValuesAreRefused) {
   EXPECT_FALSE(refused(std::string("\x02\x01\x00\x00\x00", 5)));  // the empty state
 }
 
+// A version-1 record as brokers before 2026-12-07 wrote it: fixed-width little-endian fields, the
+// reading kind's seq state only, and registers of (key, value, ts).
+std::string v1_record(std::int64_t boot, std::uint32_t epoch, std::uint64_t last,
+                      std::uint64_t window,
+                      const std::vector<meter_validation::RegisterState>& registers) {
+  const auto le = [](auto v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); };
+  std::string v1 = "\x01" + le(boot) + le(epoch);
+  v1 += "\x01" + le(last) + le(window);
+  for (int k = 1; k < 5; ++k)
+    v1 += std::string(1, '\0') + le(std::uint64_t{0}) + le(std::uint64_t{0});
+  v1 += le(static_cast<std::uint16_t>(registers.size()));
+  for (const auto& r : registers) {
+    v1 += static_cast<char>(r.key.size()) + r.key + le(r.value) + le(r.ts_ms);
+  }
+  return v1;
+}
+
 // The fixed-width version 1 (written by brokers before 2026-12-07) still decodes.
 TEST(MeterStateFormat, VersionOneValuesStillDecode) {
-  const auto le = [](auto v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); };
-  std::string v1 = "\x01" + le(std::int64_t{4}) + le(std::uint32_t{2});
-  for (int k = 0; k < 5; ++k) {
-    v1 += k == 0 ? "\x01" + le(std::uint64_t{9}) + le(std::uint64_t{0x3})
-                 : std::string(1, '\0') + le(std::uint64_t{0}) + le(std::uint64_t{0});
-  }
-  v1 += le(std::uint16_t{1}) + "\x07pulse:1" + le(std::int64_t{42}) + le(std::int64_t{1000});
+  const std::string v1 = v1_record(4, 2, 9, 0x3, {{"pulse:1", 42, 1000}});
   meter_validation::MeterState back;
   ASSERT_TRUE(meter_validation::decode_state(v1, back));
   EXPECT_EQ(back.boot, 4);
@@ -307,6 +318,7 @@ TEST(MeterStateFormat, VersionOneValuesStillDecode) {
   ASSERT_EQ(back.registers.size(), 1u);
   EXPECT_EQ(back.registers[0].key, "pulse:1");
   EXPECT_EQ(back.registers[0].value, 42);
+  EXPECT_EQ(back.registers[0].ts_ms, 1000);
   EXPECT_FALSE(meter_validation::decode_state(v1 + "x", back));
 }
 
@@ -342,13 +354,7 @@ TEST_F(Host, TheFormatMarkerIsWrittenAndAnUnknownOneStopsTheStart) {
 // next state is written in version 2.
 TEST_F(Host, AFormatOneStoreIsReadAndUpgraded) {
   host_.reset();
-  const auto le = [](auto v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); };
-  std::string v1 = "\x01" + le(std::int64_t{-1}) + le(std::uint32_t{0});
-  for (int k = 0; k < 5; ++k) {
-    v1 += k == 0 ? "\x01" + le(std::uint64_t{7}) + le(std::uint64_t{0})
-                 : std::string(1, '\0') + le(std::uint64_t{0}) + le(std::uint64_t{0});
-  }
-  v1 += le(std::uint16_t{0});
+  const std::string v1 = v1_record(-1, 0, 7, 0, {});
   storage::Batch b;
   b.put_plugin(meter_validation::kName, meter_validation::kFormatKey, "1");
   b.put_plugin(meter_validation::kName, "t1/" + kMeter, v1);
