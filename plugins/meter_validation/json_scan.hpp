@@ -60,8 +60,8 @@ class JsonScan {
 
  private:
   bool value(int depth);
-  bool string(Node& n);
-  bool number_token(Node& n);
+  [[gnu::always_inline]] inline bool string(Node& n);
+  [[gnu::always_inline]] inline bool number_token(Node& n);
   void skip_ws() {
     const char* d = text_.data();
     std::size_t p = pos_;
