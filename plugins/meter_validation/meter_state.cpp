@@ -1,5 +1,6 @@
 #include "plugins/meter_validation/meter_state.hpp"
 
+#include <array>
 #include <cstring>
 
 #include "plugins/meter_validation/same_text.hpp"
@@ -152,12 +153,14 @@ bool decode_v2(std::string_view in, MeterState& s) {
 }  // namespace
 
 std::string encode_state(const MeterState& s) {
-  // Written in place into a buffer of the largest size the state can take (this runs for every
-  // accepted reading), then cut to what was written.
+  // Written into a buffer of the largest size the state can take (on the stack for every usual
+  // meter: this runs for every accepted reading), then copied into a string of the exact size.
   std::size_t size = 1 + 2 * kMaxVarint + 1 + kKindCount * 2 * kMaxVarint + kMaxVarint;
   for (const auto& r : s.registers) size += 1 + r.key.size() + 2 * kMaxVarint;
-  std::string bytes(size, '\0');
-  char* const begin = bytes.data();
+  std::array<char, 1024> stack;
+  std::string large;
+  if (size > stack.size()) large.resize(size);
+  char* const begin = size > stack.size() ? large.data() : stack.data();
   char* out = put<std::uint8_t>(begin, 2);
   out = put_varint(out, zigzag(s.boot));
   out = put_varint(out, s.epoch);
@@ -183,8 +186,7 @@ std::string encode_state(const MeterState& s) {
                                                            static_cast<std::uint64_t>(ts))));
     ts = r.ts_ms;
   }
-  bytes.resize(static_cast<std::size_t>(out - begin));
-  return bytes;
+  return std::string(begin, out);
 }
 
 bool decode_state(std::string_view in, MeterState& out) {
