@@ -2,30 +2,27 @@
 
 namespace gridmq::plugins::meter_validation {
 std::optional<Obis> parse_obis(std::string_view s) {
-  const char* p = s.data();
-  const char* const end = p + s.size();
-  const auto group = [&](std::uint8_t& out) {
-    unsigned v = 0;
-    const char* const start = p;
-    while (p < end && p - start < 3 && *p >= '0' && *p <= '9')
-      v = v * 10 + static_cast<unsigned>(*p++ - '0');
-    if (p == start || v > 255) return false;
-    out = static_cast<std::uint8_t>(v);
-    return true;
-  };
-  const auto sep = [&](char c) {
-    if (p >= end || *p != c) return false;
-    ++p;
-    return true;
-  };
-  Obis o;
-  if (!group(o.a) || !sep('-') || !group(o.b) || !sep(':') || !group(o.c) || !sep('.') ||
-      !group(o.d) || !sep('.') || !group(o.e)) {
-    return std::nullopt;
+  // One pass over the characters: digits build the current group (1-3 of them, at most 255), and
+  // each separator must be the next one of "-:..*" (the last only before the optional F).
+  static constexpr char kSeparators[] = {'-', ':', '.', '.', '*'};
+  std::array<std::uint8_t, 6> groups = {0, 0, 0, 0, 0, 255};
+  std::size_t group = 0;
+  unsigned value = 0;
+  unsigned digits = 0;
+  for (const char ch : s) {
+    if (ch >= '0' && ch <= '9') {
+      if (++digits > 3) return std::nullopt;
+      value = value * 10 + static_cast<unsigned>(ch - '0');
+      continue;
+    }
+    if (digits == 0 || value > 255 || group == 5 || ch != kSeparators[group]) return std::nullopt;
+    groups[group++] = static_cast<std::uint8_t>(value);
+    value = 0;
+    digits = 0;
   }
-  if (p < end && (!sep('*') || !group(o.f))) return std::nullopt;
-  if (p != end) return std::nullopt;
-  return o;
+  if (digits == 0 || value > 255 || group < 4) return std::nullopt;
+  groups[group] = static_cast<std::uint8_t>(value);
+  return Obis{groups[0], groups[1], groups[2], groups[3], groups[4], groups[5]};
 }
 
 Quantity quantity_of(const Obis& o) {

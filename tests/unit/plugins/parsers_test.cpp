@@ -22,6 +22,20 @@ TEST(Obis, ParsesAndClassifies) {
   EXPECT_FALSE(parse_obis("1-0:1.8.256"));
   EXPECT_FALSE(parse_obis("77070100010800ff"));  // SML hex: normalised before publishing
   EXPECT_EQ(parse_obis("1-0:1.8.0*255")->f, 255);
+  for (const char* bad :
+       {"", "1-0:1.8.0x", "1--0:1.8.0", "1-0:1.8.0.1", "0001-0:1.8.0", "-0:1.8.0",
+        "1-0:1.8.0*255*1", "1-0:1.8.0*256", "1-0:1.8:0", "1-0:1.8.", "1 -0:1.8.0", "256-0:1.8.0"}) {
+    EXPECT_FALSE(parse_obis(bad)) << bad;
+  }
+  const auto full = parse_obis("001-2:33.44.255*7");
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->a, 1);
+  EXPECT_EQ(full->b, 2);
+  EXPECT_EQ(full->c, 33);
+  EXPECT_EQ(full->d, 44);
+  EXPECT_EQ(full->e, 255);
+  EXPECT_EQ(full->f, 7);
+  EXPECT_EQ(parse_obis("1-0:1.8.0")->f, 255);  // no F: 255, "not used"
   EXPECT_EQ(q("1-0:1.8.0"), Quantity::kEnergy);
   EXPECT_EQ(q("1-0:2.8.1"), Quantity::kEnergy);
   EXPECT_EQ(q("1-0:21.8.0"), Quantity::kEnergy);  // L1
