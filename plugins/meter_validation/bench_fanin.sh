@@ -3,9 +3,17 @@
 # "Cost"). Each case gets a fresh broker on a free loopback port; the rounds alternate the four
 # cases (gridmq off, on, on with the state in memory, Mosquitto), rotating their order.
 #
-#   plugins/meter_validation/bench_fanin.sh [--rounds R] [--clients N] [--duration S] [--rate R]
+#   plugins/meter_validation/bench_fanin.sh [--rounds R] [--clients N] [--inflight W]
+#                                           [--duration S] [--rate R]
 #                                           [--durable-subscriber] [--baseline-bin PATH]
 #                                           [--pin BROKER_CPUS/CLIENT_CPUS]
+#
+# --clients and --inflight shape the load: N publishers (each a meter), each with up to W QoS 1
+# messages unacknowledged (gridmq-bench's default when saturating: 16). The default, 100 x 16,
+# measures the broker's peak; many meters with small windows (1000 x 2, say) is closer to a
+# concentrator's uplink, with a meter's state written with each of its messages (with 100 x 16
+# several messages of one meter share a group commit, and only the last state change is
+# written).
 #
 # --baseline-bin adds two cases, "base-off" and "base-on": the same broker configurations run by
 # another gridmq binary (an older build, say), in the same rounds, so that a change is measured
@@ -39,6 +47,7 @@ BENCH_BIN=${BENCH_BIN:-$ROOT/build/bin/gridmq-bench}
 MOSQUITTO_BIN=${MOSQUITTO_BIN:-/usr/sbin/mosquitto}
 ROUNDS=2
 CLIENTS=100
+INFLIGHT=""
 DURATION=10
 RATE=0
 DURABLE=""
@@ -48,15 +57,20 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
+    --inflight) INFLIGHT=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
     --durable-subscriber) DURABLE=1; shift ;;
     --baseline-bin) BASE_BIN=$2; shift 2 ;;
     --pin) PIN=$2; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "bench_fanin.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+if [[ -n "$INFLIGHT" && ! $INFLIGHT =~ ^[1-9][0-9]{0,4}$ ]]; then
+  echo "bench_fanin.sh: --inflight $INFLIGHT is not a window of 1 to 99999 messages" >&2
+  exit 2
+fi
 command -v jq >/dev/null || { echo "bench_fanin.sh: needs jq" >&2; exit 2; }
 if [[ -n "$BASE_BIN" && ! -x "$BASE_BIN" ]]; then
   echo "bench_fanin.sh: --baseline-bin $BASE_BIN is not an executable file" >&2
@@ -152,7 +166,7 @@ for round in $(seq "$ROUNDS"); do
     json="$WORK/$case-$round.json"
     "${CLIENT_CPU[@]}" "$BENCH_BIN" fanin --port "$p" --clients "$CLIENTS" --subscribers 1 --qos 1 --rate "$RATE" \
       --duration "$DURATION" --warmup 2 --broker-pid "$PID" --json "$json" --quiet \
-      ${DURABLE:+--persistent-subscribers}
+      ${DURABLE:+--persistent-subscribers} ${INFLIGHT:+--inflight "$INFLIGHT"}
     stop
     if [[ $case != mosquitto ]] && grep -q 'queued messages dropped' "$WORK/$case-$p/log"; then
       echo "bench_fanin.sh: $case dropped queued messages (the subscriber fell behind):" >&2
