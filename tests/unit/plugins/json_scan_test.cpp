@@ -110,6 +110,19 @@ TEST(JsonScanTest, FindAndFindAllReturnTheFirstMemberOfEachName) {
   EXPECT_EQ(j.find(array, "x"), JsonScan::kNone);
 }
 
+// Members in another order than the names, with duplicates: the first member of each name.
+TEST(JsonScanTest, FindAllInAnyMemberOrder) {
+  JsonScan j;
+  ASSERT_TRUE(j.parse(R"({"c":3,"a":1,"c":9,"b":2,"a":8,"d":4})"));
+  const std::string_view names[] = {"a", "b", "c", "d"};
+  std::uint32_t at[std::size(names)];
+  j.find_all(0, names, at);
+  const std::string expected[] = {"1", "2", "3", "4"};
+  for (std::size_t i = 0; i < std::size(names); ++i) {
+    EXPECT_EQ(j.raw(at[i]), expected[i]) << names[i];
+  }
+}
+
 TEST(JsonScanTest, AReusedScannerForgetsTheLastDocument) {
   JsonScan j;
   ASSERT_TRUE(j.parse(test::example_reading()));
