@@ -31,6 +31,7 @@ class Loader {
     rocksdb::ReadOptions read;
     read.verify_checksums = true;
     read.fill_cache = false;
+    read.total_order_seek = true;  // every key: the plugins column family has a prefix extractor
     std::unique_ptr<rocksdb::Iterator> it(db_.db().NewIterator(read, db_.cf(cf)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string_view key = it->key().ToStringView();

@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
-  std::unique_ptr<rocksdb::Iterator> it(db->db().NewIterator({}, db->cf(cf)));
+  rocksdb::ReadOptions read;
+  read.total_order_seek = true;  // every key (the plugins column family has a prefix extractor)
+  std::unique_ptr<rocksdb::Iterator> it(db->db().NewIterator(read, db->cf(cf)));
   it->SeekToFirst();
   if (cmd == "count") {
     long n = 0;
