@@ -89,12 +89,18 @@ void Batch::delete_retained(std::string topic) {
   add(Op::kDeleteRetained).key = std::move(topic);
 }
 
+std::string Batch::plugin_record_key(std::string_view plugin, std::string_view key) {
+  std::string k;
+  k.reserve(plugin.size() + 1 + key.size());
+  k.append(plugin).push_back('\0');
+  k.append(key);
+  return k;
+}
+
 namespace {
 
 void set_plugin_key(Batch::Change& c, std::string_view plugin, std::string_view key) {
-  c.key.reserve(plugin.size() + 1 + key.size());
-  c.key.append(plugin).push_back('\0');
-  c.key.append(key);
+  c.key = Batch::plugin_record_key(plugin, key);
   c.id = plugin.size();
 }
 

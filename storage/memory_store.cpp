@@ -37,7 +37,7 @@ class MemoryStore final : public Store {
   Status get_plugin(std::string_view plugin, std::string_view key, std::string& value,
                     bool& found) override {
     std::lock_guard lock(mutex_);
-    auto it = plugins_.find(std::pair<std::string, std::string>(plugin, key));
+    auto it = plugins_.find(Batch::plugin_record_key(plugin, key));
     found = it != plugins_.end();
     if (found) value = it->second;
     return Status::success();
@@ -87,11 +87,10 @@ class MemoryStore final : public Store {
           retained_.erase(c.key);
           break;
         case Batch::Op::kPutPlugin:
-          plugins_[{std::string(Batch::plugin_name(c)), std::string(Batch::plugin_key(c))}] =
-              c.value;
+          plugins_[c.key] = c.value;
           break;
         case Batch::Op::kDeletePlugin:
-          plugins_.erase({std::string(Batch::plugin_name(c)), std::string(Batch::plugin_key(c))});
+          plugins_.erase(c.key);
           break;
       }
     }
@@ -104,7 +103,7 @@ class MemoryStore final : public Store {
   std::map<std::string, std::map<std::uint64_t, QueueEntry>> queues_;
   std::map<MessageId, StoredMessage> messages_;
   std::map<std::string, StoredMessage> retained_;
-  std::map<std::pair<std::string, std::string>, std::string, std::less<>> plugins_;
+  std::map<std::string, std::string, std::less<>> plugins_;  // by Batch::plugin_record_key
   MessageId max_message_id_ = 0;  // high-water mark: survives deletes, like the RocksDB store
 };
 

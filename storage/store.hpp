@@ -71,6 +71,9 @@ class Batch {
   /// built here in one allocation; see plugin_name() and plugin_key().
   void put_plugin(std::string_view plugin, std::string_view key, std::string value);
   void delete_plugin(std::string_view plugin, std::string_view key);
+  /// "<plugin> U+0000 <key>": a kPutPlugin / kDeletePlugin change's `key`, and the record key
+  /// of the plugins key space in every backend.
+  static std::string plugin_record_key(std::string_view plugin, std::string_view key);
   /// The parts of a kPutPlugin / kDeletePlugin change's `key`.
   static std::string_view plugin_name(const Change& c) {
     return std::string_view(c.key).substr(0, static_cast<std::size_t>(c.id));

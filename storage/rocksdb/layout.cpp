@@ -1,6 +1,7 @@
 #include "storage/rocksdb/layout.hpp"
 
 #include "storage/rocksdb/crc32c.hpp"
+#include "storage/store.hpp"
 
 namespace gridmq::storage::rocks {
 namespace {
@@ -209,17 +210,8 @@ bool parse_message_key(std::string_view key, MessageId& id) {
   return true;
 }
 
-void append_plugin_key(std::string& out, std::string_view plugin, std::string_view key) {
-  out.append(plugin);
-  out.push_back('\0');
-  out.append(key);
-}
-
 std::string plugin_key(std::string_view plugin, std::string_view key) {
-  std::string k;
-  k.reserve(plugin.size() + 1 + key.size());
-  append_plugin_key(k, plugin, key);
-  return k;
+  return Batch::plugin_record_key(plugin, key);
 }
 
 bool parse_plugin_key(std::string_view key, std::string_view& plugin, std::string_view& pkey) {

@@ -99,7 +99,6 @@ void append_message_key(std::string& out, MessageId id);
 [[nodiscard]] std::string message_key(MessageId id);
 [[nodiscard]] bool parse_message_key(std::string_view key, MessageId& id);
 
-void append_plugin_key(std::string& out, std::string_view plugin, std::string_view key);
 [[nodiscard]] std::string plugin_key(std::string_view plugin, std::string_view key);
 [[nodiscard]] bool parse_plugin_key(std::string_view key, std::string_view& plugin,
                                     std::string_view& plugin_key);

@@ -105,16 +105,6 @@ TEST(Layout, MessageAndPluginKeys) {
   EXPECT_EQ(to_hex(std::string("\x00\xab", 2)), "00ab");
 }
 
-// The group-commit writer stores a plugin change under the change's own key: it must be the
-// plugins key space's record key.
-TEST(Layout, PluginChangeKeyIsTheRecordKey) {
-  Batch b;
-  b.put_plugin("meter_validation", "t1/m1", "v");
-  b.delete_plugin("mv", std::string("k\0x", 3));
-  EXPECT_EQ(b.changes()[0].key, plugin_key("meter_validation", "t1/m1"));
-  EXPECT_EQ(b.changes()[1].key, plugin_key("mv", std::string("k\0x", 3)));
-}
-
 TEST(Layout, QueueEntryBytesAreAsDocumented) {
   QueueEntry e;
   e.seq = 1;
