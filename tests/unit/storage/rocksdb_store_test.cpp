@@ -177,6 +177,26 @@ TEST_F(RocksDbStoreTest, RecordVersionFromTheFutureIsReported) {
       << s.message;
 }
 
+// load() checks every plugin record: a corrupt one among many good ones of two plugins.
+TEST_F(RocksDbStoreTest, LoadChecksEveryPluginRecord) {
+  {
+    auto store = open(options());
+    Batch b;
+    for (int i = 0; i < 300; ++i) {
+      b.put_plugin("meter_validation", "t1/m" + std::to_string(i), "state");
+      b.put_plugin("aggregation", "t1/m" + std::to_string(i), "sum");
+    }
+    ASSERT_TRUE(store->commit_sync(std::move(b)).ok);
+  }
+  put_raw(Cf::kPlugins, rocks::plugin_key("meter_validation", "t1/m77"), "garbage");
+  auto store = open(options());
+  Snapshot snap;
+  std::vector<std::string> warnings;
+  Status s = store->load(snap, warnings);
+  ASSERT_FALSE(s.ok);
+  EXPECT_NE(s.message.find("corrupt record in plugins key"), std::string::npos) << s.message;
+}
+
 TEST_F(RocksDbStoreTest, QuarantineMovesCorruptRecordAndWarns) {
   write_two_messages();
   corrupt(Cf::kMessages, rocks::message_key(2), 12);
