@@ -127,7 +127,7 @@ struct PublishResult {
   std::optional<std::string> topic;                              // rewrite / redirect target
   std::optional<std::string> payload;                            // rewritten payload
   protocol::UserProperties user_properties;  // added to the routed message (v5 subscribers)
-  std::vector<EmitMessage> emit;             // extra messages, published after this one
+  std::vector<EmitMessage> emit;             // extra messages, published right after the chain
   /// Durable key-value changes, committed with the message (see DURABLE STATE above).
   storage::Batch state;
 

@@ -6,6 +6,7 @@
 
 #include "protocol/topic.hpp"
 #include "session/peer.hpp"
+#include "session/plugin_calls.hpp"
 
 namespace gridmq::session {
 
@@ -386,24 +387,43 @@ bool BrokerCore::unsubscribe(const SessionPtr& session, const std::string& filte
   return tree_.unsubscribe(filter, session->key());
 }
 
-void BrokerCore::schedule_will(const std::string& client_id, protocol::Will will,
-                               std::uint32_t delay_s, routing::SubscriberKey origin,
-                               Clock::time_point now) {
-  PendingWill w{std::move(will), origin, now + std::chrono::seconds(delay_s)};
+void BrokerCore::schedule_will(WillAuthor author, protocol::Will will, std::uint32_t delay_s,
+                               routing::SubscriberKey origin, Clock::time_point now) {
+  std::string client_id = author.client_id;
+  PendingWill w{std::move(author), std::move(will), origin, now + std::chrono::seconds(delay_s)};
   if (delay_s == 0) {
     publish_will(std::move(w), now);
     return;
   }
   std::lock_guard g(wills_mu_);
-  wills_[client_id] = std::move(w);
+  wills_[std::move(client_id)] = std::move(w);
 }
 
 void BrokerCore::publish_will(PendingWill w, Clock::time_point now) {
-  auto props = std::move(w.will.props);
-  props.will_delay_interval.reset();
-  auto msg = make_message(std::move(w.will.topic), std::move(w.will.payload), w.will.qos,
-                          w.will.retain, std::move(props), w.origin, now);
-  publish(msg, now);
+  protocol::Publish p;
+  p.topic = std::move(w.will.topic);
+  p.payload = std::move(w.will.payload);
+  p.qos = w.will.qos;
+  p.retain = w.will.retain;
+  p.props = std::move(w.will.props);
+  p.props.will_delay_interval.reset();
+  PublishContext ctx;
+  plugins::PublishResult result;
+  if (plugins_ != nullptr) {
+    // A will speaks for its client like any PUBLISH of it (a meter's will on its own data topic
+    // is validated as its other messages are); the plugins count and log what they refuse.
+    const plugins::ClientInfo client{
+        w.author.client_id, w.author.principal ? &*w.author.principal : nullptr, w.author.version};
+    run_publish_plugins(*plugins_, client, p, result);
+    publish_emitted(*this, result, w.origin, now);
+    if (result.verdict == plugins::Verdict::kReject || result.verdict == plugins::Verdict::kDrop) {
+      return;
+    }
+    if (!result.state.empty()) ctx.plugin_state = &result.state;
+  }
+  publish(make_message(std::move(p.topic), std::move(p.payload), p.qos, p.retain,
+                       std::move(p.props), w.origin, now),
+          now, ctx);
 }
 
 void BrokerCore::tick(Clock::time_point now) {

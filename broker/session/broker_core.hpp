@@ -146,9 +146,17 @@ class BrokerCore {
   /// @return true if the subscription existed.
   bool unsubscribe(const SessionPtr& session, const std::string& filter);
 
-  /// Publishes `will` of `client_id` after `delay_s` seconds (0: now), unless attach() for the
-  /// same client id cancels it first.
-  void schedule_will(const std::string& client_id, protocol::Will will, std::uint32_t delay_s,
+  /// Who sent a will: the plugins judge it, when it is published, as a PUBLISH of this client.
+  struct WillAuthor {
+    std::string client_id;
+    std::optional<auth::Principal> principal;  // none: anonymous
+    protocol::Version version = protocol::Version::kV5;
+  };
+  /// Publishes `will` of `author` after `delay_s` seconds (0: now), unless attach() for the
+  /// same client id cancels it first. With plugins, the will passes their publish hooks first
+  /// (a rejected or dropped one is not published; a redirected or rewritten one is published
+  /// as they made it, with their state changes in its commit).
+  void schedule_will(WillAuthor author, protocol::Will will, std::uint32_t delay_s,
                      routing::SubscriberKey origin, Clock::time_point now);
 
   /// Where warnings go (queue drops per client, at most one line per client per tick). Set
@@ -182,6 +190,7 @@ class BrokerCore {
 
  private:
   struct PendingWill {
+    WillAuthor author;
     protocol::Will will;
     routing::SubscriberKey origin = 0;
     Clock::time_point due;

@@ -436,7 +436,9 @@ void ConnectionHandler::end_session(Clock::time_point now, bool publish_will) {
   if (publish_will && will_) {
     std::uint32_t delay = 0;
     if (is_v5()) delay = std::min(will_->props.will_delay_interval.value_or(0), session_expiry_);
-    core_.schedule_will(session_->client_id(), std::move(*will_), delay, session_->key(), now);
+    BrokerCore::WillAuthor author{session_->client_id(), std::nullopt, version_};
+    if (principal() != nullptr) author.principal = *principal();
+    core_.schedule_will(std::move(author), std::move(*will_), delay, session_->key(), now);
   }
   will_.reset();
   if (auto* h = core_.plugins(); h != nullptr && h->wants_disconnect()) {

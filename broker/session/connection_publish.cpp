@@ -78,11 +78,7 @@ void ConnectionHandler::handle_publish(protocol::Publish& p, Clock::time_point n
   if (allowed && core_.plugins() != nullptr) {
     const plugins::ClientInfo client{session_->client_id(), principal(), version_};
     run_publish_plugins(*core_.plugins(), client, p, plugged.emplace());
-    for (auto& m : plugged->emit) {
-      core_.publish(core_.make_message(std::move(m.topic), std::move(m.payload), m.qos, m.retain,
-                                       {}, session_->key(), now),
-                    now);
-    }
+    publish_emitted(core_, *plugged, session_->key(), now);
   }
   const bool rejected = plugged && plugged->verdict == plugins::Verdict::kReject;
   if (!allowed || rejected) {

@@ -1,6 +1,7 @@
 #include "session/plugin_calls.hpp"
 
 #include "protocol/topic.hpp"
+#include "session/broker_core.hpp"
 
 namespace gridmq::session {
 
@@ -23,6 +24,16 @@ void run_publish_plugins(const plugins::PluginHost& host, const plugins::ClientI
   }
   if (result.payload) p.payload = std::move(*result.payload);
   for (auto& up : result.user_properties) p.props.user_properties.push_back(std::move(up));
+}
+
+void publish_emitted(BrokerCore& core, plugins::PublishResult& result,
+                     routing::SubscriberKey origin, Clock::time_point now) {
+  for (auto& m : result.emit) {
+    core.publish(core.make_message(std::move(m.topic), std::move(m.payload), m.qos, m.retain, {},
+                                   origin, now),
+                 now);
+  }
+  result.emit.clear();
 }
 
 bool plugins_allow_subscribe(const plugins::PluginHost* host, const plugins::ClientInfo& client,

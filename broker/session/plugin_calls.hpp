@@ -11,11 +11,18 @@
 
 namespace gridmq::session {
 
+class BrokerCore;
+
 /// Runs `host`'s on_publish chain for `p` from `client`; on kAccept / kRedirect the rewritten
 /// topic, payload and user properties are written into `p`. A rewrite to an invalid topic name
 /// turns into a rejection (0x83), never into a bad message.
 void run_publish_plugins(const plugins::PluginHost& host, const plugins::ClientInfo& client,
                          protocol::Publish& p, plugins::PublishResult& result);
+
+/// Publishes the messages the plugins emitted (`result.emit`, emptied) from `origin`: right
+/// after the plugin chain, before the message that caused them, whatever the verdict.
+void publish_emitted(BrokerCore& core, plugins::PublishResult& result,
+                     routing::SubscriberKey origin, Clock::time_point now);
 
 /// The subscribe hooks for one entry that passed the ACL: false (and `rc` set) when a plugin
 /// refuses it. True when `host` is null.

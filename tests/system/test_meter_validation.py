@@ -307,6 +307,31 @@ class Rules(MeterValidationCase):
         self.assertEqual(self.publish(m, t, "online").rc, 0)
         sub.expect_publish(t, b"online")
 
+    def test_a_will_is_validated_when_it_is_published(self):
+        """A meter's will on its own data topic is checked like its PUBLISHes, when the broker
+        publishes it (the connection dropped without DISCONNECT), against the same per-meter
+        state: a valid event is routed, a malformed one and a repeated seq are not."""
+        sub = self.subscriber("mtr/v1/%s/#" % self.tenant)
+        topic = self.topic("MTR0000006", "event")
+
+        def event(seq):
+            return json.dumps({"v": 1, "meter": "MTR0000006", "seq": seq, "ts": ts(), "type": "power_fail"})
+
+        for proto, payload, routed in ((5, event(1), True), (4, "power lost", False), (5, event(1), False),
+                                       (4, event(2), True)):
+            with self.subTest(proto=proto, payload=payload):
+                c = TlsClient(self.tls_port, self.certs, "MTR0000006")
+                self.closers.append(c.close)
+                c.send(mb.gen_connect("MTR0000006", proto=proto, will_topic=topic, will_payload=payload.encode(),
+                                      will_qos=1))
+                self.assertEqual(c.read_packet(proto).type, mb.CONNACK)
+                c.close()  # no DISCONNECT: the will is due
+                if routed:
+                    self.assertEqual(sub.expect_publish(topic).payload, payload.encode())
+                else:
+                    sub.expect_nothing(0.5)
+        wait_until(lambda: "reject meter 'MTR0000006': json_invalid" in self.log(), what="log line")
+
     def test_independent_clients_over_mtls(self):
         """mosquitto_pub (v5: reason codes in -d output) and paho with the meter certificate."""
         sub = self.subscriber("mtr/v1/%s/#" % self.tenant)

@@ -39,6 +39,8 @@ class ScriptedPlugin : public plugins::Plugin {
     delivered.push_back(std::string(e.topic));
   }
   void on_publish(const plugins::PublishEvent& e, plugins::PublishResult& r) override {
+    publishers.push_back(std::string(e.client.client_id));
+    versions.push_back(e.client.version);
     if (e.payload == "reject") {
       r.reject(ReasonCode::kPayloadFormatInvalid, "no: " + std::string(e.topic));
     } else if (e.payload == "drop") {
@@ -52,7 +54,8 @@ class ScriptedPlugin : public plugins::Plugin {
       r.emit.push_back({"alerts/x", "extra", 0, false, {}});
     }
   }
-  std::vector<std::string> connects, disconnects, delivered;
+  std::vector<std::string> connects, disconnects, delivered, publishers;
+  std::vector<protocol::Version> versions;
 };
 
 /// Commits at once and keeps every batch.
@@ -267,6 +270,70 @@ TEST_F(PluginHooks, ConnectSubscribeDeliveredDisconnect) {
   EXPECT_EQ(plugin->delivered, std::vector<std::string>{"ok/1"});
   sub.handler().on_transport_closed(t0);
   EXPECT_EQ(plugin->disconnects, std::vector<std::string>{"sub"});
+}
+
+protocol::Will will_of(std::string payload, std::uint32_t delay_s = 0) {
+  protocol::Will w;
+  w.topic = "w/m1";
+  w.payload = std::move(payload);
+  w.qos = 1;
+  if (delay_s > 0) w.props.will_delay_interval = delay_s;
+  return w;
+}
+
+TEST_F(PluginHooks, AWillPassesThePublishHooksAsAPublishOfItsClient) {
+  Client sub(*core, t0), meter(*core, t0, protocol::Version::kV311), other(*core, t0);
+  sub.connect("sub", t0);
+  sub.subscribe("#", 1, t0);
+  sub.received();
+  meter.connect("m1", t0, true, {}, 0, will_of("redirect"));
+  other.connect("m2", t0, true, {}, 0, will_of("reject"));
+  EXPECT_TRUE(plugin->publishers.empty()) << "a will is judged when it is published";
+  meter.handler().on_transport_closed(t0);
+  other.handler().on_transport_closed(t0);
+  EXPECT_EQ(plugin->publishers, (std::vector<std::string>{"m1", "m2"}));
+  EXPECT_EQ(plugin->versions,
+            (std::vector<protocol::Version>{protocol::Version::kV311, protocol::Version::kV5}));
+  sub.handler().on_wake(t0);
+  const auto got = only<Publish>(sub.received());
+  ASSERT_EQ(got.size(), 1u) << "the rejected will was published";
+  EXPECT_EQ(got[0].topic, "q/w/m1");
+  EXPECT_EQ(got[0].payload, "moved");
+}
+
+TEST_F(PluginHooks, ADroppedWillIsNotPublished) {
+  Client sub(*core, t0), meter(*core, t0);
+  sub.connect("sub", t0);
+  sub.subscribe("#", 1, t0);
+  sub.received();
+  meter.connect("m1", t0, true, {}, 0, will_of("drop"));
+  meter.handler().on_transport_closed(t0);
+  EXPECT_EQ(plugin->publishers, std::vector<std::string>{"m1"});
+  sub.handler().on_wake(t0);
+  EXPECT_TRUE(only<Publish>(sub.received()).empty());
+}
+
+TEST_F(PluginHooks, ADelayedWillIsJudgedWhenItFallsDueWithItsStateInItsCommit) {
+  Client meter(*core, t0);
+  protocol::Properties keep;
+  keep.session_expiry_interval = 60;
+  meter.connect("m1", t0, true, keep, 0, will_of("state", 5));
+  meter.handler().on_transport_closed(t0);
+  core->tick(t0 + std::chrono::seconds(2));
+  EXPECT_TRUE(plugin->publishers.empty()) << "judged before it fell due";
+  store.batches.clear();
+  core->tick(t0 + std::chrono::seconds(6));
+  EXPECT_EQ(plugin->publishers, (std::vector<std::string>{"m1"}));
+  std::size_t puts = 0;
+  for (const auto& b : store.batches) {
+    for (const auto& c : b.changes()) {
+      if (c.op != storage::Batch::Op::kPutPlugin) continue;
+      ++puts;
+      EXPECT_EQ(storage::Batch::plugin_key(c), "k");
+      EXPECT_EQ(c.value, "w/m1");
+    }
+  }
+  EXPECT_EQ(puts, 1u);
 }
 
 }  // namespace
