@@ -96,30 +96,6 @@ TEST(PluginConfig, BadTopicPatternIsRefused) {
             std::string::npos);
 }
 
-TEST(PluginConfig, ConfigurableRules) {
-  const auto s = meter_validation::read_settings(test::section(
-      "[plugins.meter_validation]\n"
-      "uplink_topic = \"m/{tenant}/{meter}/{kind}\"\nscope = \"m/\"\n"
-      "tenants = [\"t1\"]\nschema_versions = [1, 2]\nmax_clock_skew_s = 30\n"
-      "ts_action = \"quarantine\"\ndecrease_action = \"quarantine\"\nmax_power_w = 11000.5\n"
-      "unauthenticated = \"client_id\"\n"
-      "[plugins.meter_validation.principal_tenants]\nHUB01 = [\"t1\", \"t2\"]\n"
-      "[plugins.meter_validation.kinds.inst]\npersist = true\nrequired = [\"v\", \"seq\"]\n"
-      "[plugins.meter_validation.units]\nenergy = [\"Wh\", \"kWh\"]\n"));
-  EXPECT_EQ(s.scope, "m/");
-  EXPECT_EQ(s.uplink.text(), "m/{tenant}/{meter}/{kind}");
-  EXPECT_EQ(s.schema_versions, (std::vector<std::int64_t>{1, 2}));
-  EXPECT_EQ(s.max_clock_skew_ms, 30000);
-  EXPECT_EQ(s.ts_action, meter_validation::OnFail::kQuarantine);
-  EXPECT_EQ(s.decrease_action, meter_validation::OnFail::kQuarantine);
-  EXPECT_DOUBLE_EQ(s.max_power_w, 11000.5);
-  EXPECT_EQ(s.unauthenticated, meter_validation::Settings::Anonymous::kClientId);
-  EXPECT_TRUE(s.tenant_allowed("HUB01", "t2"));
-  EXPECT_FALSE(s.tenant_allowed("other", "t2"));
-  EXPECT_TRUE(s.kinds[static_cast<std::size_t>(meter_validation::Kind::kInst)].persist);
-  EXPECT_TRUE(s.unit_allowed(meter_validation::Quantity::kEnergy, "kWh"));
-}
-
 TEST(PluginConfig, NoEnabledPluginMeansNoHost) {
   auto log = quiet();
   PluginHost::Options o;

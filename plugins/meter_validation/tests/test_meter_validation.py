@@ -21,7 +21,9 @@ import time
 import unittest
 from datetime import datetime, timedelta, timezone
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# tests/lib (mqttbytes, broker, ...) comes with PYTHONPATH (CTest sets it); test_tls's certificate
+# helpers are in tests/system.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "system"))
 
 import mqttbytes as mb  # noqa: E402
 from broker import Broker, is_mosquitto  # noqa: E402
