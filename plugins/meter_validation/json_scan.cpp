@@ -90,7 +90,7 @@ constexpr auto kStringStop = [] {
 // byte is flagged when it equals '"' or '\\' (x ^ pattern has a zero byte), is below 0x20, or has
 // its high bit set. The subtractions can flag bytes above a true match (a borrow runs upward),
 // never below one, so on a little-endian host the lowest flag is exact.
-std::size_t first_stop(const char* d) {
+[[gnu::always_inline]] inline std::size_t first_stop(const char* d) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
   std::uint64_t w = 0;
@@ -111,75 +111,90 @@ bool JsonScan::parse(std::string_view text) {
   text_ = text;
   pos_ = 0;
   used_ = 0;
+  // One loop instead of a recursive descent: `open` holds the containers around the current
+  // value, innermost last; a value at depth d has d of them open (deeper than kMaxDepth fails).
+  std::array<std::uint32_t, kMaxDepth + 1> open;
+  int depth = 0;
+  const char* d = text.data();
+  const std::size_t size = text.size();
   skip_ws();
-  if (!value(0)) return false;
-  skip_ws();
-  return pos_ == text_.size();
-}
-
-bool JsonScan::value(int depth) {
-  if (pos_ >= text_.size() || depth > kMaxDepth) return false;
-  const std::uint32_t index = add_node();
-  Node n;
-  n.begin = static_cast<std::uint32_t>(pos_);
-  const char c = text_[pos_];
-  auto literal = [&](std::string_view word, Type t) {
-    if (text_.compare(pos_, word.size(), word) != 0) return false;
-    pos_ += word.size();
-    n.type = t;
-    return true;
-  };
-  bool ok = true;
-  if (c == '{' || c == '[') {
-    const bool object = c == '{';
-    n.type = object ? Type::kObject : Type::kArray;
-    ++pos_;
-    skip_ws();
-    const char close = object ? '}' : ']';
-    if (pos_ < text_.size() && text_[pos_] == close) {
+  for (;;) {
+    if (pos_ >= size || depth > kMaxDepth) return false;
+    const std::uint32_t index = add_node();
+    Node n;
+    n.begin = static_cast<std::uint32_t>(pos_);
+    const char c = d[pos_];
+    if (c == '{' || c == '[') {
+      const bool object = c == '{';
+      n.type = object ? Type::kObject : Type::kArray;
       ++pos_;
+      skip_ws();
+      if (pos_ >= size || d[pos_] != (object ? '}' : ']')) {
+        nodes_[index] = n;  // count, end and next are set as its members are read and it closes
+        open[static_cast<std::size_t>(depth++)] = index;
+        if (object && !key()) return false;
+        continue;
+      }
+      ++pos_;
+      n.end = static_cast<std::uint32_t>(pos_);
+    } else if (c == '"') {
+      if (!string(n)) return false;
+    } else if (c == '-' || is_digit(c)) {
+      if (!number_token(n)) return false;
     } else {
-      while (true) {
-        if (object) {
-          if (pos_ >= text_.size() || text_[pos_] != '"') return false;
-          const std::uint32_t k = add_node();
-          Node key;
-          key.begin = static_cast<std::uint32_t>(pos_);
-          if (!string(key)) return false;
-          key.next = used_;
-          nodes_[k] = key;
-          skip_ws();
-          if (pos_ >= text_.size() || text_[pos_] != ':') return false;
-          ++pos_;
-          skip_ws();
-        }
-        if (!value(depth + 1)) return false;
-        ++n.count;
-        skip_ws();
-        if (pos_ >= text_.size()) return false;
-        if (text_[pos_] == ',') {
-          ++pos_;
-          skip_ws();
-          continue;
-        }
-        if (text_[pos_] != close) return false;
-        ++pos_;
-        break;
+      if (!literal("true", Type::kTrue, n) && !literal("false", Type::kFalse, n) &&
+          !literal("null", Type::kNull, n)) {
+        return false;
       }
     }
-    n.end = static_cast<std::uint32_t>(pos_);
-  } else if (c == '"') {
-    ok = string(n);
-  } else if (c == '-' || (c >= '0' && c <= '9')) {
-    ok = number_token(n);
-  } else {
-    ok = literal("true", Type::kTrue) || literal("false", Type::kFalse) ||
-         literal("null", Type::kNull);
-    n.end = static_cast<std::uint32_t>(pos_);
+    n.next = used_;
+    nodes_[index] = n;
+    // A value ended: go on to the next member or element, closing the containers that end here.
+    for (;;) {
+      if (depth == 0) {
+        skip_ws();
+        return pos_ == size;
+      }
+      const std::uint32_t top = open[static_cast<std::size_t>(depth - 1)];
+      ++nodes_[top].count;
+      skip_ws();
+      if (pos_ >= size) return false;
+      const bool object = nodes_[top].type == Type::kObject;
+      if (d[pos_] == ',') {
+        ++pos_;
+        skip_ws();
+        if (object && !key()) return false;
+        break;
+      }
+      if (d[pos_] != (object ? '}' : ']')) return false;
+      ++pos_;
+      nodes_[top].end = static_cast<std::uint32_t>(pos_);
+      nodes_[top].next = used_;
+      --depth;
+    }
   }
-  if (!ok) return false;
-  n.next = used_;
-  nodes_[index] = n;
+}
+
+bool JsonScan::key() {
+  if (pos_ >= text_.size() || text_[pos_] != '"') return false;
+  const std::uint32_t k = add_node();
+  Node key;
+  key.begin = static_cast<std::uint32_t>(pos_);
+  if (!string(key)) return false;
+  key.next = used_;
+  nodes_[k] = key;
+  skip_ws();
+  if (pos_ >= text_.size() || text_[pos_] != ':') return false;
+  ++pos_;
+  skip_ws();
+  return true;
+}
+
+bool JsonScan::literal(std::string_view word, Type t, Node& n) {
+  if (text_.compare(pos_, word.size(), word) != 0) return false;
+  pos_ += word.size();
+  n.type = t;
+  n.end = static_cast<std::uint32_t>(pos_);
   return true;
 }
 
@@ -293,7 +308,7 @@ void JsonScan::find_all(std::uint32_t obj, std::span<const std::string_view> nam
     const Node& key = nodes[k];
     const std::uint32_t v = key.next;
     const std::string_view name =
-        key.escaped ? str(k, scratch)
+        key.escaped ? decode(k, scratch)
                     : std::string_view(text_.data() + key.begin, key.end - key.begin);
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (out[i] == kNone && same_text(names[i], name)) {
@@ -306,9 +321,8 @@ void JsonScan::find_all(std::uint32_t obj, std::span<const std::string_view> nam
   }
 }
 
-std::string_view JsonScan::str(std::uint32_t i, std::string& scratch) const {
+std::string_view JsonScan::decode(std::uint32_t i, std::string& scratch) const {
   const std::string_view s = raw(i);
-  if (!nodes_[i].escaped) return s;
   scratch.clear();
   for (std::size_t p = 0; p < s.size(); ++p) {
     if (s[p] != '\\') {

@@ -48,7 +48,9 @@ class JsonScan {
     return text_.substr(nodes_[i].begin, nodes_[i].end - nodes_[i].begin);
   }
   /// A string node's value: a view into the text, or (with escapes) decoded into `scratch`.
-  std::string_view str(std::uint32_t i, std::string& scratch) const;
+  std::string_view str(std::uint32_t i, std::string& scratch) const {
+    return nodes_[i].escaped ? decode(i, scratch) : raw(i);
+  }
 
   bool is_string(std::uint32_t i) const { return i != kNone && type(i) == Type::kString; }
   bool is_number(std::uint32_t i) const { return i != kNone && type(i) == Type::kNumber; }
@@ -59,10 +61,12 @@ class JsonScan {
   bool number(std::uint32_t i, double& out) const;
 
  private:
-  bool value(int depth);
+  std::string_view decode(std::uint32_t i, std::string& scratch) const;  // an escaped string
+  [[gnu::always_inline]] inline bool key();  // a member name and its colon
+  bool literal(std::string_view word, Type t, Node& n);
   [[gnu::always_inline]] inline bool string(Node& n);
   [[gnu::always_inline]] inline bool number_token(Node& n);
-  void skip_ws() {
+  [[gnu::always_inline]] void skip_ws() {
     const char* d = text_.data();
     std::size_t p = pos_;
     while (p < text_.size() && static_cast<unsigned char>(d[p]) <= ' ' &&
