@@ -16,6 +16,7 @@
 
 #include "config/load.hpp"
 #include "plugins/host.hpp"
+#include "plugins/meter_validation/json_scan.hpp"
 #include "plugins/registry.hpp"
 
 namespace gridmq::plugins {
@@ -156,6 +157,16 @@ void BM_JsonParseOnly(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_JsonParseOnly);
+
+// meter_validation's own scanner on the same reading (reused, as on the data path).
+void BM_JsonScanOnly(benchmark::State& state) {
+  meter_validation::JsonScan scan;
+  for (auto _ : state) {
+    const bool ok = scan.parse(kReading);
+    benchmark::DoNotOptimize(ok);
+  }
+}
+BENCHMARK(BM_JsonScanOnly);
 
 }  // namespace
 }  // namespace gridmq::plugins
