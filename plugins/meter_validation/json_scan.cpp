@@ -367,9 +367,26 @@ std::string_view JsonScan::decode(std::uint32_t i, std::string& scratch) const {
   return scratch;
 }
 
+// An integer token is -?(0|[1-9][0-9]*) (the grammar checked it); up to 18 digits it cannot
+// overflow either type, so those are read in one loop (seq and register values always are).
+namespace {
+constexpr std::size_t kShortDigits = 18;
+std::uint64_t short_digits(std::string_view digits) {
+  std::uint64_t v = 0;
+  for (const char ch : digits) v = v * 10 + static_cast<std::uint64_t>(ch - '0');
+  return v;
+}
+}  // namespace
+
 bool JsonScan::int64(std::uint32_t i, std::int64_t& out) const {
   if (!is_integer(i)) return false;
   const std::string_view s = raw(i);
+  if (s.size() <= kShortDigits) {
+    const bool negative = s.front() == '-';
+    const auto v = static_cast<std::int64_t>(short_digits(s.substr(negative ? 1 : 0)));
+    out = negative ? -v : v;
+    return true;
+  }
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc{} && p == s.data() + s.size();
 }
@@ -377,6 +394,10 @@ bool JsonScan::int64(std::uint32_t i, std::int64_t& out) const {
 bool JsonScan::uint64(std::uint32_t i, std::uint64_t& out) const {
   if (!is_integer(i) || raw(i).front() == '-') return false;
   const std::string_view s = raw(i);
+  if (s.size() <= kShortDigits) {
+    out = short_digits(s);
+    return true;
+  }
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc{} && p == s.data() + s.size();
 }

@@ -136,4 +136,49 @@ TEST(JsonScanTest, AReusedScannerForgetsTheLastDocument) {
 }
 
 }  // namespace
+
+TEST(JsonScanTest, IntegersReadToTheLimitsOfTheirType) {
+  JsonScan j;
+  ASSERT_TRUE(j.parse(R"([0, -0, 7, 123456789012345678, 9223372036854775807, 9223372036854775808,)"
+                      R"( -9223372036854775808, -9223372036854775809, 18446744073709551615,)"
+                      R"( 18446744073709551616, 99999999999999999999999, -1, 1.0, 1e3])"));
+  std::vector<std::uint32_t> at;
+  for (std::uint32_t i = 1, k = 0; k < j.node(0).count; ++k, i = j.next(i)) at.push_back(i);
+  struct Expect {
+    bool int_ok;
+    std::int64_t i;
+    bool uint_ok;
+    std::uint64_t u;
+  };
+  const Expect want[] = {
+      {true, 0, true, 0},
+      {true, 0, false, 0},
+      {true, 7, true, 7},
+      {true, 123456789012345678, true, 123456789012345678},
+      {true, INT64_MAX, true, 9223372036854775807u},
+      {false, 0, true, 9223372036854775808u},
+      {true, INT64_MIN, false, 0},
+      {false, 0, false, 0},
+      {false, 0, true, UINT64_MAX},
+      {false, 0, false, 0},
+      {false, 0, false, 0},
+      {true, -1, false, 0},
+      {false, 0, false, 0},
+      {false, 0, false, 0},
+  };
+  ASSERT_EQ(at.size(), std::size(want));
+  for (std::size_t k = 0; k < at.size(); ++k) {
+    std::int64_t i = 42;
+    std::uint64_t u = 42;
+    EXPECT_EQ(j.int64(at[k], i), want[k].int_ok) << j.raw(at[k]);
+    if (want[k].int_ok) {
+      EXPECT_EQ(i, want[k].i) << j.raw(at[k]);
+    }
+    EXPECT_EQ(j.uint64(at[k], u), want[k].uint_ok) << j.raw(at[k]);
+    if (want[k].uint_ok) {
+      EXPECT_EQ(u, want[k].u) << j.raw(at[k]);
+    }
+  }
+}
+
 }  // namespace gridmq::plugins::meter_validation
