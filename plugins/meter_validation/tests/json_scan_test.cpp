@@ -135,8 +135,6 @@ TEST(JsonScanTest, AReusedScannerForgetsTheLastDocument) {
   EXPECT_EQ(seq, 7u);
 }
 
-}  // namespace
-
 TEST(JsonScanTest, IntegersReadToTheLimitsOfTheirType) {
   JsonScan j;
   ASSERT_TRUE(j.parse(R"([0, -0, 7, 123456789012345678, 9223372036854775807, 9223372036854775808,)"
@@ -181,4 +179,5 @@ TEST(JsonScanTest, IntegersReadToTheLimitsOfTheirType) {
   }
 }
 
+}  // namespace
 }  // namespace gridmq::plugins::meter_validation
