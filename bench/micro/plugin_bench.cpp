@@ -1,7 +1,8 @@
 // Micro-benchmarks of the plugin step of a PUBLISH: the dispatch with no plugin, with a host that
 // has no publish hook, and meter_validation on the 277-byte example reading of domain.md §2 (1000
-// meters, each message a new seq: the full path of parse, rules, state update and state encoding
-// for the Store), plus a duplicate, a rejection and the JSON parse alone for comparison.
+// meters, each message a new seq: rules, state update and state encoding for the Store; the
+// reading fits its meter's shape, as a meter's readings do), the same with every reading checked
+// in full (parse and all), plus a duplicate, a rejection and the JSON parse alone.
 //
 //   build/bin/micro_plugins --benchmark_min_time=0.5
 
@@ -114,6 +115,35 @@ void BM_MeterValidationReading(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kReading.size()));
 }
 BENCHMARK(BM_MeterValidationReading);
+
+// The same readings, but every other one of a meter in another form (a space after the opening
+// brace): none fits its meter's shape (reading_shape.hpp), so each is parsed and checked in full
+// and its shape captured. What a reading costs without the shape, and a meter's first reading.
+void BM_MeterValidationReadingFullCheck(benchmark::State& state) {
+  Fixture f(true);
+  Message m;
+  const protocol::Properties props;
+  std::uint64_t i = 0;
+  std::uint64_t accepted = 0;
+  std::string spaced;
+  const auto publish = [&](std::int64_t wall_ms) {
+    m.stamp(i);
+    const bool odd = (i++ / 1000) % 2 == 1;
+    if (odd) spaced.assign("{ ").append(m.payload, 1);
+    const auth::Principal who{m.meter, auth::Role::kMeter};
+    const ClientInfo client{m.meter, &who, protocol::Version::kV5};
+    PublishResult r;
+    f.host->on_publish(
+        PublishEvent{client, m.topic, odd ? spaced : m.payload, 1, false, props, wall_ms}, r);
+    accepted += r.verdict == Verdict::kAccept && r.state.size() == 1;
+    benchmark::DoNotOptimize(r);
+  };
+  while (i < 1000) publish(kNow);
+  for (auto _ : state) publish(f.host->wall_ms());
+  if (accepted != i) state.SkipWithError("a reading was not accepted with its state change");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kReading.size()));
+}
+BENCHMARK(BM_MeterValidationReadingFullCheck);
 
 void BM_MeterValidationDuplicate(benchmark::State& state) {
   Fixture f(true);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plugins/meter_validation/json_scan.hpp"
 #include "plugins/meter_validation/validate.hpp"
 
 namespace gridmq::plugins::meter_validation {
@@ -86,23 +87,33 @@ std::optional<std::string> MeterValidation::reload(const ReloadContext& ctx) {
   return std::nullopt;
 }
 
-MeterState& MeterValidation::state_locked(Shard& shard, std::string_view key) {
+MeterValidation::Meter& MeterValidation::meter_locked(Shard& shard, std::string_view key) {
   auto it = shard.meters.find(key);
   if (it != shard.meters.end()) return it->second;
-  MeterState st;
+  Meter m;
   if (store_ != nullptr) {
     std::string value;
     bool found = false;
     const auto s = store_->get_plugin(kName, key, value, found);
-    if (!s.ok || (found && !decode_state(value, st))) {
+    if (!s.ok || (found && !decode_state(value, m.state))) {
       state_errors_.fetch_add(1, std::memory_order_relaxed);
       if (log_)
         log_->error("meter_validation: state of {} unreadable, starting afresh: {}", key,
                     s.ok ? "bad format" : s.message);
-      st = MeterState{};
+      m.state = MeterState{};
     }
   }
-  return shard.meters.emplace(std::string(key), std::move(st)).first->second;
+  return shard.meters.emplace(std::string(key), std::move(m)).first->second;
+}
+
+StateResult MeterValidation::apply_locked(const Settings& s, const Checked& c, std::string_view key,
+                                          Meter& m, PublishResult& result, std::uint32_t& epoch) {
+  StateResult r = apply_state(s, c, m.state);
+  epoch = m.state.epoch;
+  if (r.changed && store_ != nullptr && s.kinds[static_cast<std::size_t>(c.kind)].persist) {
+    result.put_state(key, encode_state(m.state));
+  }
+  return r;
 }
 
 void MeterValidation::log_outcome(Action a, Reason r, std::string_view meter,
@@ -123,12 +134,10 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
   in.client_id = e.client.client_id;
   in.bindings = bindings_;
   in.now_ms = e.wall_ms;
-  Checked c = check_message(s, in);
+  Checked c = check_head(s, in);
   if (!c.in_scope) return;
   if (c.action == Action::kReject) {
-    stats_.count(c.tenant, Action::kReject, c.reason);
-    log_outcome(Action::kReject, c.reason, c.meter, c.detail, e.wall_ms);
-    result.reject(c.code, std::move(c.detail));
+    reject(c, e.wall_ms, result);
     return;
   }
   if (!c.uplink) {
@@ -142,15 +151,43 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
   Shard& shard = shards_[KeyHash{}(key) % kShards];
   StateResult r;
   std::uint32_t epoch = 0;
-  {
+  bool fitted = false;
+  if (c.kind == Kind::kReading) {
+    // A reading that fits its meter's shape is checked without a parse (reading_shape.hpp).
     std::lock_guard g(shard.mu);
-    MeterState& st = state_locked(shard, key);
-    r = apply_state(s, c, st);
-    epoch = st.epoch;
-    if (r.changed && store_ != nullptr && s.kinds[static_cast<std::size_t>(c.kind)].persist) {
-      result.put_state(key, encode_state(st));
+    const auto it = shard.meters.find(key);
+    if (it != shard.meters.end() && it->second.shape.match(s, in, c)) {
+      r = apply_locked(s, c, key, it->second, result, epoch);
+      fitted = true;
     }
   }
+  if (!fitted) {
+    thread_local JsonScan scan;  // keeps its node array between messages: no allocation
+    check_payload(s, in, c, scan);
+    if (c.action == Action::kReject) {
+      reject(c, e.wall_ms, result);
+      return;
+    }
+    ReadingShape shape;
+    if (c.kind == Kind::kReading && c.action == Action::kAccept) {
+      shape = ReadingShape::capture(s, in.payload, scan);
+    }
+    std::lock_guard g(shard.mu);
+    Meter& m = meter_locked(shard, key);
+    if (c.kind == Kind::kReading) m.shape = std::move(shape);
+    r = apply_locked(s, c, key, m, result, epoch);
+  }
+  finish(s, e, c, r, epoch, result);
+}
+
+void MeterValidation::reject(Checked& c, std::int64_t wall_ms, PublishResult& result) {
+  stats_.count(c.tenant, Action::kReject, c.reason);
+  log_outcome(Action::kReject, c.reason, c.meter, c.detail, wall_ms);
+  result.reject(c.code, std::move(c.detail));
+}
+
+void MeterValidation::finish(const Settings& s, const PublishEvent& e, const Checked& c,
+                             const StateResult& r, std::uint32_t epoch, PublishResult& result) {
   Action action = r.action;
   Reason reason = r.reason;
   std::string_view detail = r.detail;

@@ -3,10 +3,12 @@
 // (design.md §6, domain.md §2 "Validation at ingest"). See README.md for the rules, config keys,
 // topics and payloads.
 //
-// THREADING: on_publish runs on any worker. Per-meter state lives in kShards shards, each with its
-// own mutex, held while one message of a meter is checked against and applied to its state. The
-// settings are an immutable object behind an atomic pointer (reload swaps it; old ones are kept
-// until shutdown, so a worker never sees a freed one).
+// THREADING: on_publish runs on any worker. Per-meter state (and each meter's reading shape)
+// lives in kShards shards, each with its own mutex, held while a reading is compared with its
+// meter's shape and while a message is applied to its meter's state; a payload's full check
+// (check_payload) runs without it. The settings are an immutable object behind an atomic pointer
+// (reload swaps it; old ones are kept until shutdown, so a worker never sees a freed one, and a
+// shape that names them is never confused with newer ones).
 
 #include <array>
 #include <atomic>
@@ -18,8 +20,10 @@
 #include <vector>
 
 #include "plugins/meter_validation/meter_state.hpp"
+#include "plugins/meter_validation/reading_shape.hpp"
 #include "plugins/meter_validation/settings.hpp"
 #include "plugins/meter_validation/stats.hpp"
+#include "plugins/meter_validation/validate.hpp"
 #include "plugins/plugin.hpp"
 
 namespace gridmq::plugins::meter_validation {
@@ -51,6 +55,10 @@ class MeterValidation final : public Plugin {
 
  private:
   static constexpr std::size_t kShards = 64;
+  struct Meter {
+    MeterState state;    // persisted
+    ReadingShape shape;  // in memory only: its last reading that passed every rule
+  };
   struct KeyHash {  // looks meters up by string_view: no key string per message
     using is_transparent = void;
     std::size_t operator()(std::string_view key) const noexcept {
@@ -60,9 +68,16 @@ class MeterValidation final : public Plugin {
   struct alignas(64) Shard {  // a cache line (or two) per shard: workers locking two shards
     mutable std::mutex mu;    // do not write one line
     // key "<tenant>/<meter_id>"; guarded by mu
-    std::unordered_map<std::string, MeterState, KeyHash, std::equal_to<>> meters;
+    std::unordered_map<std::string, Meter, KeyHash, std::equal_to<>> meters;
   };
-  MeterState& state_locked(Shard& shard, std::string_view key);  // requires shard.mu
+  Meter& meter_locked(Shard& shard, std::string_view key);  // requires shard.mu; loads the state
+  /// The state step of an uplink message that passed the checks (`c`), under the shard's lock.
+  StateResult apply_locked(const Settings& s, const Checked& c, std::string_view key, Meter& m,
+                           PublishResult& result, std::uint32_t& epoch);
+  void reject(Checked& c, std::int64_t wall_ms, PublishResult& result);
+  /// The outcome of an uplink message from its checks and its state step.
+  void finish(const Settings& s, const PublishEvent& e, const Checked& c, const StateResult& r,
+              std::uint32_t epoch, PublishResult& result);
   void log_outcome(Action a, Reason r, std::string_view meter, std::string_view detail,
                    std::int64_t now_ms);
 

@@ -280,13 +280,12 @@ bool check_event(Checked& c, const Json& j) {
   return true;
 }
 
-bool check_payload(const Settings& s, const Input& in, Checked& c) {
+bool check_fields(const Settings& s, const Input& in, Checked& c, JsonScan& scan) {
   if (in.payload.size() > s.max_payload_bytes) {
     return fail(
         c, Reason::kPayloadTooLarge,
         std::to_string(in.payload.size()) + " bytes > " + std::to_string(s.max_payload_bytes));
   }
-  thread_local JsonScan scan;  // keeps its node array between messages: no allocation
   const Json& j = scan;
   if (!scan.parse(in.payload) || j.type(0) != Json::Type::kObject) {
     return fail(c, Reason::kJsonInvalid, "the payload is not a JSON object");
@@ -362,7 +361,7 @@ bool valid_meter_id(std::string_view id) {
                      [&](char ch) { return alnum(ch) || ch == '.' || ch == '_' || ch == '-'; });
 }
 
-Checked check_message(const Settings& s, const Input& in) {
+Checked check_head(const Settings& s, const Input& in) {
   Checked c;
   if (!in.topic.starts_with(s.scope)) return c;
   c.in_scope = true;
@@ -393,14 +392,23 @@ Checked check_message(const Settings& s, const Input& in) {
     return c;
   }
   if (!check_identity(s, in, c)) return c;
-  if (!c.uplink) {
-    if (in.payload.size() > s.max_payload_bytes) {
-      fail(c, Reason::kPayloadTooLarge,
-           std::to_string(in.payload.size()) + " bytes > " + std::to_string(s.max_payload_bytes));
-    }
-    return c;
+  if (!c.uplink && in.payload.size() > s.max_payload_bytes) {
+    fail(c, Reason::kPayloadTooLarge,
+         std::to_string(in.payload.size()) + " bytes > " + std::to_string(s.max_payload_bytes));
   }
-  check_payload(s, in, c);
+  return c;
+}
+
+void check_payload(const Settings& s, const Input& in, Checked& c, JsonScan& scan) {
+  check_fields(s, in, c, scan);
+}
+
+Checked check_message(const Settings& s, const Input& in) {
+  Checked c = check_head(s, in);
+  if (c.uplink && c.action != Action::kReject) {
+    thread_local JsonScan scan;  // keeps its node array between messages: no allocation
+    check_payload(s, in, c, scan);
+  }
   return c;
 }
 

@@ -4,7 +4,7 @@
 //                  timestamps. Decides reject; otherwise yields what the state step needs.
 //   apply_state    seq (duplicates, gaps, out of order), boot changes, register decreases and
 //                  plausibility, against the meter's state, which it updates.
-// The payload is parsed once (JsonScan, strict RFC 8259) in check_message.
+// The payload is parsed once (JsonScan, strict RFC 8259) in check_payload.
 
 #include <cstdint>
 #include <string>
@@ -24,6 +24,8 @@ class Bindings;
 }
 
 namespace gridmq::plugins::meter_validation {
+
+class JsonScan;
 
 struct Input {
   std::string_view topic;
@@ -58,6 +60,14 @@ struct Checked {
   boost::container::small_vector<Sample, 8> samples;
 };
 
+/// Everything before the payload of an uplink message: topic, meter id, identity (and the size
+/// of a state / ack message's payload). An uplink message not rejected here goes on to
+/// check_payload (or, for a reading, to the meter's ReadingShape first: reading_shape.hpp).
+Checked check_head(const Settings& s, const Input& in);
+/// The payload of an uplink message `c` (from check_head, not rejected): parsed into `scan`,
+/// which holds the parse afterwards (ReadingShape::capture reads it).
+void check_payload(const Settings& s, const Input& in, Checked& c, JsonScan& scan);
+/// check_head, then check_payload when it applies (with a JsonScan this thread reuses).
 Checked check_message(const Settings& s, const Input& in);
 
 struct StateResult {

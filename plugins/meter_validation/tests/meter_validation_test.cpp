@@ -199,6 +199,41 @@ TEST_F(Host, ReloadSwapsTheSettings) {
   EXPECT_NE(problems[0].find("gridmq.toml:3"), std::string::npos);
 }
 
+TEST_F(Host, ReadingsThatFitTheMetersShapeStillGoThroughTheStateStep) {
+  // After the first reading, the next ones of the same form are checked against its shape
+  // (reading_shape.hpp) without a parse: duplicates, decreases and the state commit still apply.
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 1, ts_at(0), 500)).verdict, Verdict::kAccept);
+  const PublishResult next = publish(kTopic, reading(kMeter, 2, ts_at(60), 510));
+  EXPECT_EQ(next.verdict, Verdict::kAccept);
+  EXPECT_EQ(next.state.size(), 1u);
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 2, ts_at(60), 510)).verdict, Verdict::kDrop);
+  const PublishResult lower = publish(kTopic, reading(kMeter, 3, ts_at(120), 400));
+  EXPECT_EQ(lower.verdict, Verdict::kAccept);
+  ASSERT_TRUE(lower.payload.has_value());  // tagged: the register went down
+  EXPECT_NE(lower.payload->find("register_decrease"), std::string::npos);
+  // A ts the shape does not take (ahead of the clock) goes to the full check, which rejects it.
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 4, ts_at(600), 401)).verdict, Verdict::kReject);
+  EXPECT_EQ(plugin().stats().total(Action::kReject, Reason::kTsFuture), 1u);
+  EXPECT_EQ(plugin().stats().total(Action::kDrop, Reason::kDuplicate), 1u);
+  // The state the shape's readings wrote is what a restart reads.
+  start();
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 3, ts_at(120), 400)).verdict, Verdict::kDrop);
+}
+
+TEST_F(Host, AfterAReloadTheNextReadingIsCheckedUnderTheNewRules) {
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 1, ts_at(0), 500)).verdict, Verdict::kAccept);
+  EXPECT_EQ(publish(kTopic, reading(kMeter, 2, ts_at(0), 501)).verdict, Verdict::kAccept);
+  const auto cfg = config::parse_config(
+      "[plugins.meter_validation]\nenabled = true\n"
+      "[plugins.meter_validation.units]\nenergy = [\"kWh\"]\n",
+      "gridmq.toml");
+  ASSERT_TRUE(host_->reload(cfg.plugins).empty());
+  // The same form as the shape, but Wh is no longer allowed for an energy register.
+  const PublishResult r = publish(kTopic, reading(kMeter, 3, ts_at(0), 502));
+  EXPECT_EQ(r.verdict, Verdict::kReject);
+  EXPECT_NE(r.reason_string.find("unit"), std::string::npos) << r.reason_string;
+}
+
 TEST_F(Host, StateRecordsRoundTripAndCorruptOnesAreRefused) {
   meter_validation::MeterState s;
   s.boot = 17;
