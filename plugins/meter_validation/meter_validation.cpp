@@ -152,13 +152,22 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
   StateResult r;
   std::uint32_t epoch = 0;
   bool fitted = false;
+  bool capture = c.kind == Kind::kReading;
   if (c.kind == Kind::kReading) {
     // A reading that fits its meter's shape is checked without a parse (reading_shape.hpp).
     std::lock_guard g(shard.mu);
     const auto it = shard.meters.find(key);
-    if (it != shard.meters.end() && it->second.shape.match(s, in, c)) {
-      r = apply_locked(s, c, key, it->second, result, epoch);
-      fitted = true;
+    if (it != shard.meters.end()) {
+      Meter& m = it->second;
+      if (m.shape.match(s, in, c)) {
+        ++m.fits;
+        ++shard.fits;
+        r = apply_locked(s, c, key, m, result, epoch);
+        fitted = true;
+      } else {
+        ++m.misses;
+        capture = m.fits >= m.misses || m.misses % kShapeRetry == 0;
+      }
     }
   }
   if (!fitted) {
@@ -169,12 +178,15 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
       return;
     }
     ReadingShape shape;
-    if (c.kind == Kind::kReading && c.action == Action::kAccept) {
-      shape = ReadingShape::capture(s, in.payload, scan);
-    }
+    if (capture && c.action == Action::kAccept) shape = ReadingShape::capture(s, in.payload, scan);
     std::lock_guard g(shard.mu);
     Meter& m = meter_locked(shard, key);
-    if (c.kind == Kind::kReading) m.shape = std::move(shape);
+    if (capture) {
+      shard.captures += shape.empty() ? 0 : 1;
+      m.shape = std::move(shape);
+      m.fits = 0;
+      m.misses = 0;
+    }
     r = apply_locked(s, c, key, m, result, epoch);
   }
   finish(s, e, c, r, epoch, result);
@@ -233,10 +245,25 @@ std::size_t MeterValidation::meters_tracked() const {
   return n;
 }
 
+MeterValidation::ShapeCounts MeterValidation::shape_counts() const {
+  ShapeCounts n;
+  for (const auto& sh : shards_) {
+    std::lock_guard g(sh.mu);
+    n.fits += sh.fits;
+    n.captures += sh.captures;
+  }
+  return n;
+}
+
 void MeterValidation::metrics(MetricsWriter& out) const {
   stats_.write(out);
   out.gauge("gridmq_plugin_meter_validation_meters", "Meters whose state is held in memory", {},
             static_cast<double>(meters_tracked()));
+  const ShapeCounts shapes = shape_counts();
+  out.counter("gridmq_plugin_meter_validation_shape_fits_total",
+              "Readings checked against their meter's shape instead of parsed", {}, shapes.fits);
+  out.counter("gridmq_plugin_meter_validation_shape_captures_total",
+              "Reading shapes taken from readings that passed every rule", {}, shapes.captures);
   out.counter("gridmq_plugin_meter_validation_state_errors_total",
               "Per-meter state records that could not be read (started afresh)", {},
               state_errors_.load(std::memory_order_relaxed));

@@ -52,13 +52,26 @@ class MeterValidation final : public Plugin {
 
   const Stats& stats() const { return stats_; }
   std::size_t meters_tracked() const;
+  struct ShapeCounts {
+    std::uint64_t fits = 0;      // readings checked against their meter's shape, not parsed
+    std::uint64_t captures = 0;  // shapes taken from readings that passed the full check
+  };
+  ShapeCounts shape_counts() const;
 
  private:
   static constexpr std::size_t kShards = 64;
   struct Meter {
     MeterState state;    // persisted
     ReadingShape shape;  // in memory only: its last reading that passed every rule
+    /// Readings that fitted `shape`, and that did not, since it was taken. A reading that does
+    /// not fit gets its shape taken only while the shape has fitted at least as often as not (a
+    /// meter whose form changed for good), or at every kShapeRetry-th miss: a meter whose
+    /// readings alternate or keep changing form does not pay a capture (about as much again as
+    /// the full check it follows) with each one.
+    std::uint32_t fits = 0;
+    std::uint32_t misses = 0;
   };
+  static constexpr std::uint32_t kShapeRetry = 64;
   struct KeyHash {  // looks meters up by string_view: no key string per message
     using is_transparent = void;
     std::size_t operator()(std::string_view key) const noexcept {
@@ -69,6 +82,8 @@ class MeterValidation final : public Plugin {
     mutable std::mutex mu;    // do not write one line
     // key "<tenant>/<meter_id>"; guarded by mu
     std::unordered_map<std::string, Meter, KeyHash, std::equal_to<>> meters;
+    std::uint64_t fits = 0;      // readings that fitted their meter's shape; guarded by mu
+    std::uint64_t captures = 0;  // shapes taken; guarded by mu
   };
   Meter& meter_locked(Shard& shard, std::string_view key);  // requires shard.mu; loads the state
   /// The state step of an uplink message that passed the checks (`c`), under the shard's lock.

@@ -99,8 +99,20 @@ ReadingShape ReadingShape::capture(const Settings& s, std::string_view payload, 
     Role role;
     std::uint32_t key = JsonScan::kNone;  // kRegister: the node of its OBIS code
   };
-  std::vector<Found> found;         // the values the rules read that vary: holes with a role
-  std::vector<std::uint32_t> kept;  // the values the rules read as they are: literal
+  // Per node (the root's subtree is the whole document): a value the rules read, as it is
+  // (literal) or as a hole with a role.
+  std::vector<bool> taken(j.next(0), false);
+  std::vector<Found> found;  // the holes
+  found.reserve(16);
+  const auto keep = [&](std::initializer_list<std::uint32_t> nodes) {
+    for (const std::uint32_t i : nodes) {
+      if (i != JsonScan::kNone) taken[i] = true;
+    }
+  };
+  const auto hole = [&](Found f) {
+    taken[f.node] = true;
+    found.push_back(f);
+  };
   const auto plain = [&](std::uint32_t i) {
     const std::string_view raw = j.raw(i);
     return j.is_integer(i) && raw.front() != '-' && raw.size() <= kMaxDigits;
@@ -110,18 +122,18 @@ ReadingShape ReadingShape::capture(const Settings& s, std::string_view payload, 
   std::array<std::uint32_t, kNames.size()> at{};
   j.find_all(0, kNames, at);
   const auto [v, meter, seq, boot, ts, regs] = at;
-  kept.insert(kept.end(), {v, meter, regs});
+  keep({v, meter, regs});
   if (seq != JsonScan::kNone) {
     if (!plain(seq)) return {};
-    found.push_back(Found{seq, Role::kSeq});
+    hole(Found{seq, Role::kSeq});
   }
   if (boot != JsonScan::kNone) {
     if (!plain(boot)) return {};
-    found.push_back(Found{boot, Role::kBoot});
+    hole(Found{boot, Role::kBoot});
   }
   if (ts != JsonScan::kNone) {
     if (!j.is_string(ts) || j.node(ts).escaped) return {};
-    found.push_back(Found{ts, Role::kTs});
+    hole(Found{ts, Role::kTs});
   }
   if (regs == JsonScan::kNone || j.type(regs) != JsonScan::Type::kArray) return {};
   static constexpr std::array<std::string_view, 3> kEntry = {"obis", "val", "unit"};
@@ -132,23 +144,19 @@ ReadingShape ReadingShape::capture(const Settings& s, std::string_view payload, 
     const auto [obis, val, unit] = e;
     // The samples' keys are the OBIS codes as they stand in the literal bytes: not escaped.
     if (!j.is_string(obis) || j.node(obis).escaped || !j.is_number(val)) return {};
-    kept.insert(kept.end(), {r, obis, unit});
+    keep({r, obis, unit});
     const auto parsed = parse_obis(j.raw(obis));
     if (!parsed) return {};
     if (!is_register(quantity_of(*parsed))) {
-      found.push_back(Found{val, Role::kNumber});
+      hole(Found{val, Role::kNumber});
     } else if (plain(val) && j.raw(obis).size() <= 255) {
-      found.push_back(Found{val, Role::kRegister, obis});
+      hole(Found{val, Role::kRegister, obis});
     } else {
       return {};
     }
   }
   // Every other number or plain string no rule reads (sent_ns, a status, a vendor's member) is a
   // hole too: it only has to stay a JSON number or string. Member names stay literal.
-  const auto taken = [&](std::uint32_t i) {
-    return std::find(kept.begin(), kept.end(), i) != kept.end() ||
-           std::any_of(found.begin(), found.end(), [&](const Found& f) { return f.node == i; });
-  };
   const auto walk = [&](const auto& self, std::uint32_t i) -> void {
     const JsonScan::Type t = j.type(i);
     if (t == JsonScan::Type::kObject) {
@@ -163,7 +171,7 @@ ReadingShape ReadingShape::capture(const Settings& s, std::string_view payload, 
       for (std::uint32_t m = 0; m < j.node(i).count; ++m, e = j.next(e)) self(self, e);
     } else if ((t == JsonScan::Type::kNumber ||
                 (t == JsonScan::Type::kString && !j.node(i).escaped)) &&
-               !taken(i)) {
+               !taken[i]) {
       found.push_back(Found{i, t == JsonScan::Type::kNumber ? Role::kNumber : Role::kString});
     }
   };
@@ -179,6 +187,8 @@ ReadingShape ReadingShape::capture(const Settings& s, std::string_view payload, 
     return at - removed;
   };
   ReadingShape shape;
+  shape.literal_.reserve(payload.size());
+  shape.holes_.reserve(found.size());
   std::uint32_t from = 0;
   for (const Found& f : found) {
     const JsonScan::Node& n = j.node(f.node);

@@ -15,7 +15,7 @@
 // a ReadingShape never rejects anything.
 //
 // Memory: the reading's bytes outside the holes and 12 bytes per hole, held with the meter's state
-// (about 350 bytes for the example reading of domain.md §2, allocator overhead included).
+// (about 400 bytes for the example reading of domain.md §2, allocator overhead included).
 // Readings above kMaxBytes get no shape.
 
 #include <cstdint>

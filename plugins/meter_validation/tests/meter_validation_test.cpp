@@ -220,6 +220,38 @@ TEST_F(Host, ReadingsThatFitTheMetersShapeStillGoThroughTheStateStep) {
   EXPECT_EQ(publish(kTopic, reading(kMeter, 3, ts_at(120), 400)).verdict, Verdict::kDrop);
 }
 
+TEST_F(Host, AMeterWhoseReadingsKeepChangingFormGetsNewShapesOnlyNowAndThen) {
+  // Form A, then B for good (a firmware update, say): B's shape is taken at its first reading.
+  // Then A and B alternate: one shape stays (the other form's readings are checked in full),
+  // renewed at every 64th miss only, as each capture costs about a full check.
+  const auto a = [](std::uint64_t seq) {
+    return reading(kMeter, seq, ts_at(0), static_cast<std::int64_t>(seq));
+  };
+  const auto b = [&](std::uint64_t seq) { return "{ " + a(seq).substr(1); };
+  const auto counts = [&] {
+    const auto n = plugin().shape_counts();
+    return std::pair{n.fits, n.captures};
+  };
+  std::uint64_t seq = 0;
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(publish(kTopic, a(++seq)).verdict, Verdict::kAccept);
+  EXPECT_EQ(counts(), std::pair(std::uint64_t{2}, std::uint64_t{1}));
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(publish(kTopic, b(++seq)).verdict, Verdict::kAccept);
+  EXPECT_EQ(counts(), std::pair(std::uint64_t{4}, std::uint64_t{2}));
+  // Alternating: A's first reading is taken (B had fitted), then A stays until B's 64th miss.
+  for (int i = 0; i < 70; ++i) {
+    ASSERT_EQ(publish(kTopic, a(++seq)).verdict, Verdict::kAccept);
+    ASSERT_EQ(publish(kTopic, b(++seq)).verdict, Verdict::kAccept);
+  }
+  // 140 readings: captures at A's first and at B's 64th miss; A fitted 63 times in between (all
+  // its readings but the first), then B 6 times (after that capture B's readings fit, A's miss).
+  EXPECT_EQ(counts(), std::pair(std::uint64_t{4 + 63 + 6}, std::uint64_t{4}));
+  const std::string metrics = host_->metrics();
+  EXPECT_NE(metrics.find("gridmq_plugin_meter_validation_shape_fits_total 73"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("gridmq_plugin_meter_validation_shape_captures_total 4"),
+            std::string::npos);
+}
+
 TEST_F(Host, AfterAReloadTheNextReadingIsCheckedUnderTheNewRules) {
   EXPECT_EQ(publish(kTopic, reading(kMeter, 1, ts_at(0), 500)).verdict, Verdict::kAccept);
   EXPECT_EQ(publish(kTopic, reading(kMeter, 2, ts_at(0), 501)).verdict, Verdict::kAccept);
