@@ -92,9 +92,9 @@ void BM_HostWithoutPublishHooks(benchmark::State& state) {
 }
 BENCHMARK(BM_HostWithoutPublishHooks);
 
-void BM_MeterValidationReading(benchmark::State& state) {
+// Readings of 1000 meters in the form of `m`, each message a new seq.
+void readings(benchmark::State& state, Message m) {
   Fixture f(true);
-  Message m;
   const protocol::Properties props;
   std::uint64_t i = 0;
   std::uint64_t accepted = 0;
@@ -112,7 +112,11 @@ void BM_MeterValidationReading(benchmark::State& state) {
   while (i < 1000) publish(kNow);
   for (auto _ : state) publish(f.host->wall_ms());
   if (accepted != i) state.SkipWithError("a reading was not accepted with its state change");
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kReading.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * m.payload.size()));
+}
+
+void BM_MeterValidationReading(benchmark::State& state) {
+  readings(state, Message{});
 }
 BENCHMARK(BM_MeterValidationReading);
 
@@ -120,25 +124,9 @@ BENCHMARK(BM_MeterValidationReading);
 // shape (reading_shape.hpp), so each is parsed and checked in full, as a meter's first reading is,
 // and as every reading was before shapes.
 void BM_MeterValidationReadingFullCheck(benchmark::State& state) {
-  Fixture f(true);
   Message m;
   m.payload.replace(m.payload.find("00Z\""), 3, "00\\u005A");
-  const protocol::Properties props;
-  std::uint64_t i = 0;
-  std::uint64_t accepted = 0;
-  const auto publish = [&](std::int64_t wall_ms) {
-    m.stamp(i++);
-    const auth::Principal who{m.meter, auth::Role::kMeter};
-    const ClientInfo client{m.meter, &who, protocol::Version::kV5};
-    PublishResult r;
-    f.host->on_publish(PublishEvent{client, m.topic, m.payload, 1, false, props, wall_ms}, r);
-    accepted += r.verdict == Verdict::kAccept && r.state.size() == 1;
-    benchmark::DoNotOptimize(r);
-  };
-  while (i < 1000) publish(kNow);
-  for (auto _ : state) publish(f.host->wall_ms());
-  if (accepted != i) state.SkipWithError("a reading was not accepted with its state change");
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * m.payload.size()));
+  readings(state, m);
 }
 BENCHMARK(BM_MeterValidationReadingFullCheck);
 
