@@ -260,33 +260,11 @@ bool JsonScan::string(Node& n) {
 
 bool JsonScan::number_token(Node& n) {
   n.type = Type::kNumber;
-  n.integer = true;
-  const char* d = text_.data();
-  const std::size_t size = text_.size();
-  std::size_t p = pos_;
-  const auto digit = [&] { return p < size && is_digit(d[p]); };
-  if (d[p] == '-') ++p;
-  if (!digit()) return false;
-  if (d[p] == '0') {
-    ++p;
-  } else {
-    while (digit()) ++p;
-  }
-  if (p < size && d[p] == '.') {
-    n.integer = false;
-    ++p;
-    if (!digit()) return false;
-    while (digit()) ++p;
-  }
-  if (p < size && (d[p] == 'e' || d[p] == 'E')) {
-    n.integer = false;
-    ++p;
-    if (p < size && (d[p] == '+' || d[p] == '-')) ++p;
-    if (!digit()) return false;
-    while (digit()) ++p;
-  }
-  n.end = static_cast<std::uint32_t>(p);
-  pos_ = p;
+  const char* const d = text_.data();
+  const char* p = d + pos_;
+  if (!scan_number(p, d + text_.size(), n.integer)) return false;
+  n.end = static_cast<std::uint32_t>(p - d);
+  pos_ = n.end;
   return true;
 }
 

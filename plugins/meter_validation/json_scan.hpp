@@ -17,6 +17,35 @@
 
 namespace gridmq::plugins::meter_validation {
 
+/// Moves `p` past the JSON number token (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?)
+/// that starts there; false when none does (`p` is then anywhere). `integer`: no fraction and no
+/// exponent. The scanner's grammar for numbers, and a reading shape's for the values it varies.
+inline bool scan_number(const char*& p, const char* end, bool& integer) {
+  const auto digit = [&] { return p != end && *p >= '0' && *p <= '9'; };
+  integer = true;
+  if (p != end && *p == '-') ++p;
+  if (!digit()) return false;
+  if (*p == '0') {
+    ++p;
+  } else {
+    while (digit()) ++p;
+  }
+  if (p != end && *p == '.') {
+    integer = false;
+    ++p;
+    if (!digit()) return false;
+    while (digit()) ++p;
+  }
+  if (p != end && (*p == 'e' || *p == 'E')) {
+    integer = false;
+    ++p;
+    if (p != end && (*p == '+' || *p == '-')) ++p;
+    if (!digit()) return false;
+    while (digit()) ++p;
+  }
+  return true;
+}
+
 class JsonScan {
  public:
   enum class Type : std::uint8_t { kNull, kFalse, kTrue, kNumber, kString, kArray, kObject };

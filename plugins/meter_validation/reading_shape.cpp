@@ -39,32 +39,6 @@ bool plain_integer(const char*& p, const char* end, std::uint64_t& out) {
   return true;
 }
 
-// A JSON number token (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?).
-bool json_number(const char*& p, const char* end) {
-  const auto digits = [&] {
-    const char* const begin = p;
-    while (p != end && digit(*p)) ++p;
-    return p != begin;
-  };
-  if (p != end && *p == '-') ++p;
-  if (p == end || !digit(*p)) return false;
-  if (*p == '0') {
-    ++p;
-  } else {
-    digits();
-  }
-  if (p != end && *p == '.') {
-    ++p;
-    if (!digits()) return false;
-  }
-  if (p != end && (*p == 'e' || *p == 'E')) {
-    ++p;
-    if (p != end && (*p == '+' || *p == '-')) ++p;
-    if (!digits()) return false;
-  }
-  return true;
-}
-
 // The content of a string up to its closing quote, in the form a shape takes: printable ASCII
 // without escapes.
 bool plain_string(const char*& p, const char* end) {
@@ -76,16 +50,14 @@ bool plain_string(const char*& p, const char* end) {
   return p != end;
 }
 
-// The content of a ts string (a plain string), RFC 3339 inside the clock window (check_ts's rules
-// without a reason: anything else is check_payload's to judge).
+// The content of a ts string (a plain string), RFC 3339 inside the clock window (ts_window; a ts
+// outside it is check_payload's to judge, with its reason).
 bool ts_in_window(const char*& p, const char* end, const Settings& s, std::int64_t now_ms,
                   std::int64_t& out) {
   const char* const begin = p;
   if (!plain_string(p, end)) return false;
   const auto ms = parse_rfc3339_ms(std::string_view(begin, static_cast<std::size_t>(p - begin)));
-  if (!ms || *ms > now_ms + s.max_clock_skew_ms || *ms < now_ms - s.backfill_window_ms) {
-    return false;
-  }
+  if (!ms || ts_window(s, now_ms, *ms) != Reason::kAccepted) return false;
   out = *ms;
   return true;
 }
@@ -149,7 +121,7 @@ ReadingShape ReadingShape::capture(const Settings& s, std::string_view payload, 
     if (!parsed) return {};
     if (!is_register(quantity_of(*parsed))) {
       hole(Found{val, Role::kNumber});
-    } else if (plain(val) && j.raw(obis).size() <= 255) {
+    } else if (plain(val)) {  // a valid OBIS code has at most 23 characters: key_size holds it
       hole(Found{val, Role::kRegister, obis});
     } else {
       return {};
@@ -245,9 +217,11 @@ bool ReadingShape::match(const Settings& s, const Input& in, Checked& c) const {
           c.samples.push_back(Sample{std::string(literal + h.key_at, h.key_size),
                                      static_cast<std::int64_t>(v), 0, 1});
           break;
-        case Role::kNumber:
-          if (!json_number(p, end)) return false;
+        case Role::kNumber: {
+          bool integer = false;
+          if (!scan_number(p, end, integer)) return false;
           break;
+        }
         case Role::kString:
           if (!plain_string(p, end)) return false;
           break;

@@ -103,18 +103,14 @@ bool check_ts(const Settings& s, const Input& in, Checked& c, const Json& j, std
                 std::string(what) + " '" + std::string(text) + "' is not RFC 3339");
   }
   ts_ms = *ms;
-  Reason r = Reason::kAccepted;
-  std::string detail;
-  if (*ms > in.now_ms + s.max_clock_skew_ms) {
-    r = Reason::kTsFuture;
-    detail = std::string(what) + " " + std::string(text) + " is more than " +
-             std::to_string(s.max_clock_skew_ms / 1000) + " s ahead of the broker clock";
-  } else if (*ms < in.now_ms - s.backfill_window_ms) {
-    r = Reason::kTsTooOld;
-    detail = std::string(what) + " " + std::string(text) + " is older than the backfill window (" +
-             std::to_string(s.backfill_window_ms / 1000) + " s)";
-  }
+  const Reason r = ts_window(s, in.now_ms, *ms);
   if (r == Reason::kAccepted) return true;
+  std::string detail =
+      r == Reason::kTsFuture
+          ? std::string(what) + " " + std::string(text) + " is more than " +
+                std::to_string(s.max_clock_skew_ms / 1000) + " s ahead of the broker clock"
+          : std::string(what) + " " + std::string(text) + " is older than the backfill window (" +
+                std::to_string(s.backfill_window_ms / 1000) + " s)";
   if (s.ts_action == OnFail::kReject) return fail(c, r, std::move(detail));
   quarantine(c, r, std::move(detail));
   c.ts_trusted = false;
@@ -410,6 +406,12 @@ Checked check_message(const Settings& s, const Input& in) {
     check_payload(s, in, c, scan);
   }
   return c;
+}
+
+Reason ts_window(const Settings& s, std::int64_t now_ms, std::int64_t ms) {
+  if (ms > now_ms + s.max_clock_skew_ms) return Reason::kTsFuture;
+  if (ms < now_ms - s.backfill_window_ms) return Reason::kTsTooOld;
+  return Reason::kAccepted;
 }
 
 StateResult apply_state(const Settings& s, const Checked& c, MeterState& state) {

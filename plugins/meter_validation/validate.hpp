@@ -78,6 +78,10 @@ struct StateResult {
   bool changed = false;       // the state must be persisted
 };
 
+/// Where a timestamp `ms` lies against the clock window at `now_ms`: kAccepted, kTsFuture (beyond
+/// max_clock_skew) or kTsTooOld (before the backfill window).
+Reason ts_window(const Settings& s, std::int64_t now_ms, std::int64_t ms);
+
 /// `c` passed check_message (not rejected) and is an uplink message.
 StateResult apply_state(const Settings& s, const Checked& c, MeterState& state);
 
