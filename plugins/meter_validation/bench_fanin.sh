@@ -7,6 +7,7 @@
 #                                           [--duration S] [--rate R]
 #                                           [--durable-subscriber] [--baseline-bin PATH]
 #                                           [--pin BROKER_CPUS/CLIENT_CPUS]
+#                                           [--side-by-side CASE_A/CASE_B]
 #
 # --clients and --inflight shape the load: N publishers (each a meter), each with up to W QoS 1
 # messages unacknowledged (gridmq-bench's default when saturating: 16). The default, 100 x 16,
@@ -23,6 +24,23 @@
 # on CLIENT_CPUS (taskset lists, e.g. --pin 0/1), so that the load generator does not take CPU
 # from the broker it measures. Unpinned, on a machine where both need every core, the two compete
 # and a slower broker also loses CPU to its own clients (README.md, "Benchmarks").
+#
+# --side-by-side CASE_A/CASE_B runs two brokers at the same time instead of one after the other:
+# in each round CASE_A and CASE_B (each one of gridmq-off, gridmq-on, gridmq-mem, base-off,
+# base-on; the same case twice is allowed) start together, each with its own load generator, and
+# share the broker CPUs for the whole measured window. Both see the same machine at the same
+# moment, so a host that slows down for a while (a cloud VM's neighbours) slows both. Each gets
+# about half the CPU, so its msg/s is about half its msg/s alone; and while one waits (for its
+# fsync, say) the other runs, so the slower one gets more than half and the msg/s ratio
+# understates the cost. The script therefore also gives the ratio of the two brokers' CPU per
+# message, measured in the same moments: alone on the broker CPUs each broker is limited by its
+# CPU, so that ratio is the msg/s ratio the cases show one after the other, without the host's
+# drift between them. Use the same case twice (gridmq-off/gridmq-off) to see the method's own
+# bias and spread on a machine. Mosquitto (one thread) is not run in this mode.
+#
+# Every run ends with the geometric mean of the rounds' ratios and its 95 % confidence interval
+# (Student's t over the rounds' log ratios), as costs: on a machine where one round differs from
+# the next by tens of per cent, the interval says how many rounds a conclusion needs.
 #
 # --durable-subscriber makes the bench's subscriber a persistent session (gridmq-bench
 # --persistent-subscribers), so that every message is committed to RocksDB with plugins off too
@@ -53,6 +71,7 @@ RATE=0
 DURABLE=""
 BASE_BIN=""
 PIN=""
+SIDE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -63,6 +82,7 @@ while [[ $# -gt 0 ]]; do
     --durable-subscriber) DURABLE=1; shift ;;
     --baseline-bin) BASE_BIN=$2; shift 2 ;;
     --pin) PIN=$2; shift 2 ;;
+    --side-by-side) SIDE=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) echo "bench_fanin.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -70,6 +90,20 @@ done
 if [[ -n "$INFLIGHT" && ! $INFLIGHT =~ ^[1-9][0-9]{0,4}$ ]]; then
   echo "bench_fanin.sh: --inflight $INFLIGHT is not a window of 1 to 99999 messages" >&2
   exit 2
+fi
+SIDE_CASES=(gridmq-off gridmq-on gridmq-mem base-off base-on)
+if [[ -n "$SIDE" ]]; then
+  side_a=${SIDE%%/*}
+  side_b=${SIDE#*/}
+  if [[ $SIDE != */* || $side_b == */* || ! " ${SIDE_CASES[*]} " =~ " $side_a " ||
+        ! " ${SIDE_CASES[*]} " =~ " $side_b " ]]; then
+    echo "bench_fanin.sh: --side-by-side $SIDE is not CASE_A/CASE_B of ${SIDE_CASES[*]}" >&2
+    exit 2
+  fi
+  if [[ $SIDE == *base-* && -z "$BASE_BIN" ]]; then
+    echo "bench_fanin.sh: --side-by-side $SIDE needs --baseline-bin" >&2
+    exit 2
+  fi
 fi
 command -v jq >/dev/null || { echo "bench_fanin.sh: needs jq" >&2; exit 2; }
 if [[ -n "$BASE_BIN" && ! -x "$BASE_BIN" ]]; then
@@ -96,15 +130,16 @@ if [[ -n "$PIN" ]]; then
 fi
 
 WORK=$(mktemp -d /tmp/gridmq-mv-bench.XXXXXX)
-PID=""
-stop() {
-  if [[ -n "$PID" ]]; then
-    kill -TERM "$PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-    PID=""
-  fi
+PIDS=()
+stop() {  # every broker this round started
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
 }
 trap 'stop; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
@@ -123,8 +158,8 @@ persist = $3
 TOML
 }
 
-start() {  # CASE PORT
-  local case=$1 p=$2 dir="$WORK/$1-$p"
+start() {  # CASE PORT: starts the broker, appends it to PIDS and sets PID
+  local case=$1 p=$2 dir="$WORK/$1-$2"
   mkdir -p "$dir/data"
   case "$case" in
     gridmq-off|gridmq-on|gridmq-mem|base-off|base-on)
@@ -142,6 +177,7 @@ start() {  # CASE PORT
       ;;
   esac
   PID=$!
+  PIDS+=("$PID")
   for _ in $(seq 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then return 0; fi
     sleep 0.1
@@ -151,8 +187,119 @@ start() {  # CASE PORT
   exit 1
 }
 
-declare -A SUM CPU ACKED
+load() {  # PORT BROKER_PID JSON: the measured fan-in against one broker
+  "${CLIENT_CPU[@]}" "$BENCH_BIN" fanin --port "$1" --clients "$CLIENTS" --subscribers 1 --qos 1 --rate "$RATE" \
+    --duration "$DURATION" --warmup 2 --broker-pid "$2" --json "$3" --quiet \
+    ${DURABLE:+--persistent-subscribers} ${INFLIGHT:+--inflight "$INFLIGHT"}
+}
+
+check_log() {  # CASE PORT: the case ran as the comparison assumes, or the script fails
+  local case=$1 log="$WORK/$1-$2/log"
+  if [[ $case != mosquitto ]] && grep -q 'queued messages dropped' "$log"; then
+    echo "bench_fanin.sh: $case dropped queued messages (the subscriber fell behind):" >&2
+    grep -m3 'queued messages dropped' "$log" >&2
+    exit 1
+  fi
+  if [[ $case == *-on || $case == gridmq-mem ]] && grep -q 'meter_validation: \(reject\|drop\|quarantine\)' "$log"; then
+    echo "bench_fanin.sh: meter_validation did not accept every bench message:" >&2
+    grep -m5 'meter_validation:' "$log" >&2
+    exit 1
+  fi
+  # The case's database goes now, not at exit: its dirty pages are dropped instead of being
+  # written back while the next cases run (and 40-70 databases do not pile up on disk).
+  rm -rf "$WORK/$case-$2/data"
+}
+
+declare -A SUM CPU ACKED CPUS
+record() {  # LABEL ROUND JSON
+  local acked recv cpu
+  acked=$(jq -r '.summary.acked_msg_s' "$3")
+  recv=$(jq -r '.summary.received_msg_s' "$3")
+  cpu=$(jq -r '.summary.broker_cpu_us_per_msg' "$3")
+  printf '%-11s %5s %14s %14s %16s\n' "$1" "$2" "$acked" "$recv" "$cpu"
+  SUM[$1]=$(echo "${SUM[$1]:-0} + $acked" | bc -l)
+  ACKED[$1,$2]=$acked
+  CPUS[$1,$2]=$cpu
+  CPU[$1]=$(echo "${CPU[$1]:-0} + $cpu" | bc -l)
+}
+
+# The median of the rounds' own ratios B/A: the two cases of a round run a minute apart at most,
+# and a round the machine slowed down for one case moves the median less than the means.
+median_ratio() {  # B A
+  local r
+  for r in $(seq "$ROUNDS"); do echo "${ACKED[$1,$r]} / ${ACKED[$2,$r]}" | bc -l; done |
+    sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The geometric mean of the rounds' ratios B/A as a cost (1 - ratio) and its 95 % confidence
+# interval: Student's t (two-sided, ROUNDS - 1 degrees of freedom) over the log ratios. With cpu,
+# the ratio is A's broker CPU per message over B's: the msg/s ratio a broker that is limited by
+# its CPU would show.
+cost_interval() {  # acked|cpu B A
+  local r
+  for r in $(seq "$ROUNDS"); do
+    if [[ $1 == cpu ]]; then echo "${CPUS[$3,$r]} ${CPUS[$2,$r]}"; else echo "${ACKED[$2,$r]} ${ACKED[$3,$r]}"; fi
+  done | awk '
+    BEGIN { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042", t, " ") }
+    { x[NR] = log($1 / $2); s += x[NR] }
+    END {
+      if (NR < 2) { printf "cost %.1f%% (one round: no interval)", 100 * (1 - exp(s)); exit }
+      m = s / NR
+      for (i = 1; i <= NR; i++) v += (x[i] - m) ^ 2
+      se = sqrt(v / (NR - 1) / NR)
+      q = (NR - 1 <= 30) ? t[NR - 1] : (NR - 1 <= 60 ? 2.000 : 1.980)
+      printf "cost %.1f%%, 95%% interval %.1f%% to %.1f%%", 100 * (1 - exp(m)), 100 * (1 - exp(m + q * se)), 100 * (1 - exp(m - q * se))
+    }'
+}
+
+mean() { echo "${SUM[$1]} / $ROUNDS" | bc -l; }
+mean_cpu() { echo "${CPU[$1]} / $ROUNDS" | bc -l; }
+
 printf '%-11s %5s %14s %14s %16s\n' case round acked_msg_s received_msg_s broker_us_per_msg
+if [[ -n "$SIDE" ]]; then
+  label_a=$side_a
+  label_b=$side_b
+  [[ $side_a == "$side_b" ]] && label_b="$side_b#2"
+  for round in $(seq "$ROUNDS"); do
+    # The two start and load in turns by round, so that neither always has a head start.
+    if ((round % 2)); then order=(a b); else order=(b a); fi
+    declare -A P BPID
+    sync
+    for s in "${order[@]}"; do
+      c=$side_a
+      [[ $s == b ]] && c=$side_b
+      P[$s]=$(port)
+      start "$c" "${P[$s]}"
+      BPID[$s]=$PID
+    done
+    loads=()
+    for s in "${order[@]}"; do
+      load "${P[$s]}" "${BPID[$s]}" "$WORK/$s-$round.json" &
+      loads+=($!)
+    done
+    for l in "${loads[@]}"; do wait "$l"; done
+    stop
+    check_log "$side_a" "${P[a]}"
+    check_log "$side_b" "${P[b]}"
+    record "$label_a" "$round" "$WORK/a-$round.json"
+    record "$label_b" "$round" "$WORK/b-$round.json"
+  done
+  printf '\nside by side, %s rounds: mean acked msg/s %s %.0f, %s %.0f; ratio of the means %.3f\n' \
+    "$ROUNDS" "$label_a" "$(mean "$label_a")" "$label_b" "$(mean "$label_b")" \
+    "$(echo "${SUM[$label_b]} / ${SUM[$label_a]}" | bc -l)"
+  printf '%s against %s: median of the per-round ratios %s; geometric mean: %s\n' "$label_b" "$label_a" \
+    "$(median_ratio "$label_b" "$label_a")" "$(cost_interval acked "$label_b" "$label_a")"
+  # Sharing the CPUs, a broker is not limited by its CPU alone: while one waits (for its fsync,
+  # say), the other runs, so the slower one gets more than half and the msg/s ratio understates
+  # the cost. Its CPU per message, measured in the same moments, is what a broker limited by
+  # its CPU (as each is alone on the broker CPUs) turns into msg/s.
+  printf 'from the broker CPU per message (what limits a broker alone): %s\n' \
+    "$(cost_interval cpu "$label_b" "$label_a")"
+  printf 'mean broker CPU us/msg: %s %.2f, %s %.2f\n' "$label_a" "$(mean_cpu "$label_a")" \
+    "$label_b" "$(mean_cpu "$label_b")"
+  exit 0
+fi
+
 CASES=(gridmq-off gridmq-on gridmq-mem mosquitto)
 [[ -n "$BASE_BIN" ]] && CASES+=(base-off base-on)
 for round in $(seq "$ROUNDS"); do
@@ -163,37 +310,15 @@ for round in $(seq "$ROUNDS"); do
     p=$(port)
     sync  # what earlier cases (or anything else) left unwritten is not written back during this one
     start "$case" "$p"
-    json="$WORK/$case-$round.json"
-    "${CLIENT_CPU[@]}" "$BENCH_BIN" fanin --port "$p" --clients "$CLIENTS" --subscribers 1 --qos 1 --rate "$RATE" \
-      --duration "$DURATION" --warmup 2 --broker-pid "$PID" --json "$json" --quiet \
-      ${DURABLE:+--persistent-subscribers} ${INFLIGHT:+--inflight "$INFLIGHT"}
+    load "$p" "$PID" "$WORK/$case-$round.json"
     stop
-    if [[ $case != mosquitto ]] && grep -q 'queued messages dropped' "$WORK/$case-$p/log"; then
-      echo "bench_fanin.sh: $case dropped queued messages (the subscriber fell behind):" >&2
-      grep -m3 'queued messages dropped' "$WORK/$case-$p/log" >&2
-      exit 1
-    fi
-    if [[ $case == *-on || $case == gridmq-mem ]] && grep -q 'meter_validation: \(reject\|drop\|quarantine\)' "$WORK/$case-$p/log"; then
-      echo "bench_fanin.sh: meter_validation did not accept every bench message:" >&2
-      grep -m5 'meter_validation:' "$WORK/$case-$p/log" >&2
-      exit 1
-    fi
-    # The case's database goes now, not at exit: its dirty pages are dropped instead of being
-    # written back while the next cases run (and 40-70 databases do not pile up on disk).
-    rm -rf "$WORK/$case-$p/data"
-    acked=$(jq -r '.summary.acked_msg_s' "$json")
-    recv=$(jq -r '.summary.received_msg_s' "$json")
-    cpu=$(jq -r '.summary.broker_cpu_us_per_msg' "$json")
-    printf '%-11s %5s %14s %14s %16s\n' "$case" "$round" "$acked" "$recv" "$cpu"
-    SUM[$case]=$(echo "${SUM[$case]:-0} + $acked" | bc -l)
-    ACKED[$case,$round]=$acked
-    CPU[$case]=$(echo "${CPU[$case]:-0} + $cpu" | bc -l)
+    check_log "$case" "$p"
+    record "$case" "$round" "$WORK/$case-$round.json"
   done
 done
 off=${SUM[gridmq-off]}; on=${SUM[gridmq-on]}; mem=${SUM[gridmq-mem]}; mq=${SUM[mosquitto]}
 printf '\nmean acked msg/s: gridmq off %.0f, on %.0f, on (state in memory) %.0f, mosquitto %.0f\n' \
-  "$(echo "$off / $ROUNDS" | bc -l)" "$(echo "$on / $ROUNDS" | bc -l)" \
-  "$(echo "$mem / $ROUNDS" | bc -l)" "$(echo "$mq / $ROUNDS" | bc -l)"
+  "$(mean gridmq-off)" "$(mean gridmq-on)" "$(mean gridmq-mem)" "$(mean mosquitto)"
 printf 'ratios: on/off %.3f (cost %.1f%%), mem/off %.3f (cost %.1f%%)\n' \
   "$(echo "$on / $off" | bc -l)" "$(echo "(1 - $on / $off) * 100" | bc -l)" \
   "$(echo "$mem / $off" | bc -l)" "$(echo "(1 - $mem / $off) * 100" | bc -l)"
@@ -202,23 +327,19 @@ printf '        off/mosquitto %.3f, on/mosquitto %.3f, mem/mosquitto %.3f\n' \
 if [[ -n "$BASE_BIN" ]]; then
   boff=${SUM[base-off]}; bon=${SUM[base-on]}
   printf 'baseline (%s): mean acked msg/s off %.0f, on %.0f; on/off %.3f (cost %.1f%%); CPU us/msg off %.2f, on %.2f\n' \
-    "$BASE_BIN" "$(echo "$boff / $ROUNDS" | bc -l)" "$(echo "$bon / $ROUNDS" | bc -l)" \
+    "$BASE_BIN" "$(mean base-off)" "$(mean base-on)" \
     "$(echo "$bon / $boff" | bc -l)" "$(echo "(1 - $bon / $boff) * 100" | bc -l)" \
-    "$(echo "${CPU[base-off]} / $ROUNDS" | bc -l)" "$(echo "${CPU[base-on]} / $ROUNDS" | bc -l)"
+    "$(mean_cpu base-off)" "$(mean_cpu base-on)"
 fi
-# The median of the rounds' own on/off ratios: the two cases of a round run a minute apart at
-# most, and a round the machine slowed down for one case moves the median less than the means.
-median_ratio() {  # ON_CASE OFF_CASE
-  local r
-  for r in $(seq "$ROUNDS"); do echo "${ACKED[$1,$r]} / ${ACKED[$2,$r]}" | bc -l; done |
-    sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 printf 'median of the per-round ratios: on/off %s, mem/off %s' \
   "$(median_ratio gridmq-on gridmq-off)" "$(median_ratio gridmq-mem gridmq-off)"
 [[ -n "$BASE_BIN" ]] && printf ', baseline on/off %s' "$(median_ratio base-on base-off)"
 printf '\n'
+printf 'geometric mean of the per-round ratios: on/off %s; mem/off %s\n' \
+  "$(cost_interval acked gridmq-on gridmq-off)" "$(cost_interval acked gridmq-mem gridmq-off)"
+[[ -n "$BASE_BIN" ]] && printf '  baseline on/off %s\n' "$(cost_interval acked base-on base-off)"
+printf 'from the broker CPU per message: on/off %s\n' "$(cost_interval cpu gridmq-on gridmq-off)"
 coff=${CPU[gridmq-off]}; con=${CPU[gridmq-on]}; cmem=${CPU[gridmq-mem]}; cmq=${CPU[mosquitto]}
 printf 'mean broker CPU us/msg: off %.2f, on %.2f, mem %.2f, mosquitto %.2f; on/off %.3f, mem/off %.3f, off/mosquitto %.3f\n' \
-  "$(echo "$coff / $ROUNDS" | bc -l)" "$(echo "$con / $ROUNDS" | bc -l)" "$(echo "$cmem / $ROUNDS" | bc -l)" \
-  "$(echo "$cmq / $ROUNDS" | bc -l)" "$(echo "$con / $coff" | bc -l)" "$(echo "$cmem / $coff" | bc -l)" \
-  "$(echo "$coff / $cmq" | bc -l)"
+  "$(mean_cpu gridmq-off)" "$(mean_cpu gridmq-on)" "$(mean_cpu gridmq-mem)" "$(mean_cpu mosquitto)" \
+  "$(echo "$con / $coff" | bc -l)" "$(echo "$cmem / $coff" | bc -l)" "$(echo "$coff / $cmq" | bc -l)"
