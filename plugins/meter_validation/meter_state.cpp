@@ -46,7 +46,8 @@ SeqCheck check_and_record_seq(SeqState& s, std::uint64_t seq) {
   return SeqCheck::kOutOfOrder;
 }
 
-RegisterState* MeterState::find_register(std::string_view key) {
+RegisterState* MeterState::find_register(std::string_view key, std::size_t hint) {
+  if (hint < registers.size() && same_text(registers[hint].key, key)) return &registers[hint];
   for (auto& r : registers) {
     if (same_text(r.key, key)) return &r;
   }

@@ -52,7 +52,9 @@ struct MeterState {
   std::array<SeqState, kKindCount> seq;
   std::vector<RegisterState> registers;
 
-  RegisterState* find_register(std::string_view key);
+  /// `hint`: where the register is likely to be (a meter reports its registers in the same order
+  /// every time, so the i-th sample of a reading is usually the i-th register).
+  RegisterState* find_register(std::string_view key, std::size_t hint = 0);
 };
 
 /// Version 2.

@@ -87,8 +87,9 @@ std::optional<std::string> MeterValidation::reload(const ReloadContext& ctx) {
   return std::nullopt;
 }
 
-MeterValidation::Meter& MeterValidation::meter_locked(Shard& shard, std::string_view key) {
-  auto it = shard.meters.find(key);
+MeterValidation::Meter& MeterValidation::meter_locked(Shard& shard, const HashedKey& hk) {
+  const std::string_view key = hk.key;
+  auto it = shard.meters.find(hk);
   if (it != shard.meters.end()) return it->second;
   Meter m;
   if (store_ != nullptr) {
@@ -148,7 +149,8 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
   // put_state copies it into the change's record key, so no key string is allocated here.
   thread_local std::string key;
   key.assign(c.tenant).append("/").append(c.meter);
-  Shard& shard = shards_[KeyHash{}(key) % kShards];
+  const HashedKey hk{key, KeyHash{}(key)};
+  Shard& shard = shards_[hk.hash % kShards];
   StateResult r;
   std::uint32_t epoch = 0;
   bool fitted = false;
@@ -156,7 +158,7 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
   if (c.kind == Kind::kReading) {
     // A reading that fits its meter's shape is checked without a parse (reading_shape.hpp).
     std::lock_guard g(shard.mu);
-    const auto it = shard.meters.find(key);
+    const auto it = shard.meters.find(hk);
     if (it != shard.meters.end()) {
       Meter& m = it->second;
       if (m.shape.match(s, in, c)) {
@@ -180,7 +182,7 @@ void MeterValidation::on_publish(const PublishEvent& e, PublishResult& result) {
     ReadingShape shape;
     if (capture && c.action == Action::kAccept) shape = ReadingShape::capture(s, in.payload, scan);
     std::lock_guard g(shard.mu);
-    Meter& m = meter_locked(shard, key);
+    Meter& m = meter_locked(shard, hk);
     if (capture) {
       shard.captures += shape.empty() ? 0 : 1;
       m.shape = std::move(shape);

@@ -72,20 +72,32 @@ class MeterValidation final : public Plugin {
     std::uint32_t misses = 0;
   };
   static constexpr std::uint32_t kShapeRetry = 64;
-  struct KeyHash {  // looks meters up by string_view: no key string per message
+  /// A meter's key and its hash, computed once per message: it picks the shard and the bucket.
+  struct HashedKey {
+    std::string_view key;
+    std::size_t hash = 0;
+  };
+  struct KeyHash {  // looks meters up by HashedKey: no key string, one hash per message
     using is_transparent = void;
     std::size_t operator()(std::string_view key) const noexcept {
       return std::hash<std::string_view>{}(key);
     }
+    std::size_t operator()(const HashedKey& k) const noexcept { return k.hash; }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+    bool operator()(const HashedKey& a, std::string_view b) const noexcept { return a.key == b; }
+    bool operator()(std::string_view a, const HashedKey& b) const noexcept { return a == b.key; }
   };
   struct alignas(64) Shard {  // a cache line (or two) per shard: workers locking two shards
     mutable std::mutex mu;    // do not write one line
     // key "<tenant>/<meter_id>"; guarded by mu
-    std::unordered_map<std::string, Meter, KeyHash, std::equal_to<>> meters;
+    std::unordered_map<std::string, Meter, KeyHash, KeyEqual> meters;
     std::uint64_t fits = 0;      // readings that fitted their meter's shape; guarded by mu
     std::uint64_t captures = 0;  // shapes taken; guarded by mu
   };
-  Meter& meter_locked(Shard& shard, std::string_view key);  // requires shard.mu; loads the state
+  Meter& meter_locked(Shard& shard, const HashedKey& key);  // requires shard.mu; loads the state
   /// The state step of an uplink message that passed the checks (`c`), under the shard's lock.
   StateResult apply_locked(const Settings& s, const Checked& c, std::string_view key, Meter& m,
                            PublishResult& result, std::uint32_t& epoch);

@@ -1,5 +1,7 @@
 #include "plugins/meter_validation/topic_pattern.hpp"
 
+#include "plugins/meter_validation/same_text.hpp"
+
 namespace gridmq::plugins::meter_validation {
 
 std::optional<TopicPattern> TopicPattern::parse(std::string_view text, std::string& error) {
@@ -49,19 +51,21 @@ bool TopicPattern::has(Part part) const {
 }
 
 bool TopicPattern::match(std::string_view topic, TopicFields& out) const {
-  std::size_t start = 0;
+  // One pass over the topic, level by level; levels are a few bytes, so they are scanned and
+  // compared inline rather than with find and operator== (a library call each).
   TopicFields f;
+  const char* p = topic.data();
+  const char* const end = p + topic.size();
   for (std::size_t i = 0; i < levels_.size(); ++i) {
-    if (start > topic.size()) return false;
-    const std::size_t slash = topic.find('/', start);
+    const char* const begin = p;
+    while (p != end && *p != '/') ++p;
     const bool last = i + 1 == levels_.size();
-    if (last != (slash == std::string_view::npos)) return false;
-    const std::string_view level =
-        topic.substr(start, last ? std::string_view::npos : slash - start);
+    if (last != (p == end)) return false;
+    const std::string_view level(begin, static_cast<std::size_t>(p - begin));
     const auto& [part, literal] = levels_[i];
     switch (part) {
       case Part::kLiteral:
-        if (level != literal) return false;
+        if (!same_text(level, literal)) return false;
         break;
       case Part::kTenant:
         if (level.empty()) return false;
@@ -76,7 +80,7 @@ bool TopicPattern::match(std::string_view topic, TopicFields& out) const {
         f.kind = level;
         break;
     }
-    start = last ? topic.size() : slash + 1;
+    if (!last) ++p;  // past the '/'
   }
   out = f;
   return true;

@@ -50,35 +50,40 @@ void quarantine(Checked& c, Reason r, std::string detail) {
 }
 
 bool check_identity(const Settings& s, const Input& in, Checked& c) {
-  auth::Principal fallback;
-  const auth::Principal* p = in.principal;
-  if (p == nullptr && s.unauthenticated == Settings::Anonymous::kClientId &&
-      !in.client_id.empty()) {
-    fallback = auth::Principal{std::string(in.client_id), auth::Role::kMeter};
-    p = &fallback;
-  } else if (p == nullptr && s.unauthenticated == Settings::Anonymous::kTopic) {
-    fallback = auth::Principal{c.meter, auth::Role::kMeter};
-    p = &fallback;
-  }
-  if (p == nullptr)
+  // Who speaks: the authenticated principal, or for an anonymous client what `unauthenticated`
+  // lets stand for it (a meter named by its client id, or by the topic itself).
+  std::string_view id;
+  auth::Role role = auth::Role::kMeter;
+  if (in.principal != nullptr) {
+    id = in.principal->id;
+    role = in.principal->role;
+  } else if (s.unauthenticated == Settings::Anonymous::kClientId && !in.client_id.empty()) {
+    id = in.client_id;
+  } else if (s.unauthenticated == Settings::Anonymous::kTopic) {
+    id = c.meter;
+  } else {
     return fail(c, Reason::kUnauthenticated, "meter data needs an authenticated meter or hub");
-  switch (p->role) {
+  }
+  switch (role) {
     case auth::Role::kMeter:
-      if (p->id != c.meter) {
-        return fail(c, Reason::kNotOwner, "meter " + p->id + " may not publish for " + c.meter);
+      if (id != c.meter) {
+        return fail(c, Reason::kNotOwner,
+                    "meter " + std::string(id) + " may not publish for " + c.meter);
       }
       break;
     case auth::Role::kHub:
-      if (in.bindings == nullptr || !in.bindings->is_bound(p->id, c.meter)) {
-        return fail(c, Reason::kNotBound, "meter " + c.meter + " is not bound to hub " + p->id);
+      if (in.bindings == nullptr || !in.bindings->is_bound(id, c.meter)) {
+        return fail(c, Reason::kNotBound,
+                    "meter " + c.meter + " is not bound to hub " + std::string(id));
       }
       break;
     default:
       return fail(c, Reason::kRoleNotAllowed,
-                  "role " + std::string(auth::role_name(p->role)) + " may not publish meter data");
+                  "role " + std::string(auth::role_name(role)) + " may not publish meter data");
   }
-  if (!c.tenant.empty() && !s.tenant_allowed(p->id, c.tenant)) {
-    return fail(c, Reason::kTenantNotAllowed, "tenant " + c.tenant + " not allowed for " + p->id);
+  if (!c.tenant.empty() && !s.tenant_allowed(id, c.tenant)) {
+    return fail(c, Reason::kTenantNotAllowed,
+                "tenant " + c.tenant + " not allowed for " + std::string(id));
   }
   return true;
 }
@@ -346,15 +351,28 @@ bool check_fields(const Settings& s, const Input& in, Checked& c, JsonScan& scan
   return true;
 }
 
+// The bytes a meter id may hold after its first: letters, digits, '.', '_' and '-' (the first
+// is a letter or digit). A table, because every uplink message's id is checked byte by byte.
+constexpr std::array<bool, 256> kMeterIdByte = [] {
+  std::array<bool, 256> t{};
+  for (int ch = 0; ch < 256; ++ch) {
+    t[static_cast<std::size_t>(ch)] = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                                      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+                                      ch == '-';
+  }
+  return t;
+}();
+
 }  // namespace
 
 bool valid_meter_id(std::string_view id) {
-  auto alnum = [](char ch) {
-    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-  };
-  if (id.size() < 3 || id.size() > 64 || !alnum(id[0])) return false;
-  return std::all_of(id.begin() + 1, id.end(),
-                     [&](char ch) { return alnum(ch) || ch == '.' || ch == '_' || ch == '-'; });
+  if (id.size() < 3 || id.size() > 64) return false;
+  const auto first = static_cast<unsigned char>(id[0]);
+  if (!kMeterIdByte[first] || first == '.' || first == '_' || first == '-') return false;
+  for (const char ch : id.substr(1)) {
+    if (!kMeterIdByte[static_cast<unsigned char>(ch)]) return false;
+  }
+  return true;
 }
 
 Checked check_head(const Settings& s, const Input& in) {
@@ -454,8 +472,9 @@ StateResult apply_state(const Settings& s, const Checked& c, MeterState& state) 
   r.changed = true;
   if (!c.ts_trusted) return r;
   bool decreased = false;
-  for (const auto& smp : c.samples) {
-    RegisterState* prev = state.find_register(smp.key);
+  for (std::size_t i = 0; i < c.samples.size(); ++i) {
+    const Sample& smp = c.samples[i];
+    RegisterState* prev = state.find_register(smp.key, i);
     if (prev == nullptr) {
       if (state.registers.size() < 255) {
         state.registers.push_back(RegisterState{smp.key, smp.value, smp.ts_ms});

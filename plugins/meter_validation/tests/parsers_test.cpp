@@ -97,6 +97,24 @@ TEST(TopicPatternTest, NamedPlaceholders) {
   EXPECT_FALSE(p->match("mtr/v1/t1/M123/up", f));
   EXPECT_FALSE(p->match("mtr/v1/t1//up/reading", f));
   EXPECT_FALSE(p->match("mtr/v1/t1/M123/up/reading/", f));
+  EXPECT_FALSE(p->match("/mtr/v1/t1/M123/up/reading", f));
+  EXPECT_FALSE(p->match("mtr/v1/t1/M123/up/", f));  // the last level empty
+  EXPECT_FALSE(p->match("mtr/v1//M123/up/reading", f));
+  EXPECT_FALSE(p->match("mtr/v2/t1/M123/up/reading", f));  // a literal level differs
+  EXPECT_FALSE(p->match("mtr/v1/t1/M123/upx/reading", f));
+  EXPECT_FALSE(p->match("mtr/v/t1/M123/up/reading", f));  // a literal level shorter
+  EXPECT_FALSE(p->match("", f));
+  EXPECT_FALSE(p->match("mtr", f));
+  // A failed match leaves `out` as it was.
+  EXPECT_EQ(f.meter, "M123");
+  auto last_literal = TopicPattern::parse("{tenant}/{meter}/state", error);
+  ASSERT_TRUE(last_literal);
+  ASSERT_TRUE(last_literal->match("t2/M9/state", f));
+  EXPECT_EQ(f.tenant, "t2");
+  EXPECT_EQ(f.meter, "M9");
+  EXPECT_FALSE(last_literal->match("t2/M9/stat", f));
+  EXPECT_FALSE(last_literal->match("t2/M9/states", f));
+  EXPECT_FALSE(last_literal->match("t2/M9", f));
   EXPECT_FALSE(TopicPattern::parse("a/{x}", error));
   EXPECT_NE(error.find("unknown placeholder"), std::string::npos);
   EXPECT_FALSE(TopicPattern::parse("a/{meter}/{meter}", error));

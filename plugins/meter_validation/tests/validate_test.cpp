@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "auth/bindings.hpp"
 #include "plugin_test_util.hpp"
 #include "plugins/meter_validation/validate.hpp"
@@ -78,6 +80,15 @@ TEST_F(Rules, MeterIdFormat) {
   EXPECT_FALSE(valid_meter_id("ab c"));
   EXPECT_FALSE(valid_meter_id(std::string(65, 'a')));
   EXPECT_TRUE(valid_meter_id(std::string(64, 'a')));
+  // Every byte, first and later, against the documented pattern.
+  const std::regex pattern("^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$");
+  for (int b = 0; b < 256; ++b) {
+    const char ch = static_cast<char>(b);
+    for (const std::string& id :
+         {std::string(1, ch) + "bc", "a" + std::string(1, ch) + "c", "ab" + std::string(1, ch)}) {
+      EXPECT_EQ(valid_meter_id(id), std::regex_match(id, pattern)) << "byte " << b;
+    }
+  }
   const auth::Principal odd{"ab", auth::Role::kMeter};
   const auto c = check("mtr/v1/t1/ab/up/reading", reading("ab", 1, ts_at(0), 1), &odd);
   EXPECT_EQ(c.reason, Reason::kMeterIdInvalid);
@@ -298,6 +309,30 @@ TEST_F(Rules, RegisterDecreaseIsTaggedNotRejected) {
   EXPECT_EQ(state_.epoch, 1u);
   // The new epoch starts from the new value: the next reading compares with 500.
   EXPECT_EQ(run(reading(kMeter, 3, ts_at(60), 600)).action, Action::kAccept);
+}
+
+TEST_F(Rules, RegistersAreComparedByCodeWhateverTheirOrder) {
+  // The state keeps the first reading's order; a later reading lists them the other way round
+  // (the i-th sample is then not the i-th register) and the second one went down.
+  const auto two = [&](std::uint64_t seq, std::int64_t ts, std::int64_t a, std::int64_t b,
+                       bool swapped) {
+    Checked c = check(kTopic, reading(kMeter, seq, ts_at(ts), 1));
+    c.samples.clear();
+    const std::int64_t ms = kNow + ts * 1000;
+    Sample first{"1-0:1.8.0", a, ms, 1};
+    Sample second{"1-0:2.8.0", b, ms, 1};
+    if (swapped) std::swap(first, second);
+    c.samples.push_back(first);
+    c.samples.push_back(second);
+    return apply_state(s_, c, state_);
+  };
+  EXPECT_EQ(two(1, -900, 1000, 5000, false).action, Action::kAccept);
+  const auto r = two(2, 0, 1010, 4000, true);
+  EXPECT_EQ(r.reason, Reason::kRegisterDecrease);
+  EXPECT_NE(r.detail.find("1-0:2.8.0 went from 5000 to 4000"), std::string::npos) << r.detail;
+  EXPECT_EQ(state_.find_register("1-0:1.8.0")->value, 1010);
+  EXPECT_EQ(state_.find_register("1-0:2.8.0")->value, 4000);
+  EXPECT_EQ(state_.registers.size(), 2u);
 }
 
 TEST_F(Rules, RegisterDecreaseCanBeQuarantined) {
