@@ -15,26 +15,23 @@ namespace {
 constexpr std::size_t kMaxDigits = 18;
 
 bool digit(char ch) {
-  return ch >= '0' && ch <= '9';
+  return static_cast<unsigned char>(ch - '0') < 10;
 }
 
 // A non-negative integer token in the form check_payload reads without from_chars: 0, or up to
 // 18 digits not starting with 0. What follows it is the shape's next literal byte (never a digit
-// in a JSON document), so "012", "1.5" or "1e3" fail there.
+// in a JSON document), so "1.5" or "1e3" fail there. One pass: the value is accumulated while the
+// digits are counted (more than 18 may wrap it, but they are refused).
 bool plain_integer(const char*& p, const char* end, std::uint64_t& out) {
-  if (p == end || !digit(*p)) return false;
-  if (*p == '0') {
-    ++p;
-    out = 0;
-    return true;
-  }
+  const char* q = p;
   std::uint64_t v = 0;
-  const char* const begin = p;
-  while (p != end && digit(*p)) {
-    if (static_cast<std::size_t>(p - begin) == kMaxDigits) return false;
-    v = v * 10 + static_cast<std::uint64_t>(*p - '0');
-    ++p;
+  while (q != end && digit(*q)) {
+    v = v * 10 + static_cast<std::uint64_t>(*q - '0');
+    ++q;
   }
+  const auto n = static_cast<std::size_t>(q - p);
+  if (n == 0 || n > kMaxDigits || (n > 1 && *p == '0')) return false;
+  p = q;
   out = v;
   return true;
 }
