@@ -27,6 +27,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/stop_processes.sh
+source "$ROOT/bench/stop_processes.sh"
 MODE=full
 DURABLE=""
 ROUNDS=1
@@ -107,14 +109,7 @@ stop_brokers() {
     pid=$(cat "$f" 2>/dev/null || true)
     if [[ -n "$pid" && " ${BROKER_PIDS[*]} " != *" $pid "* ]]; then BROKER_PIDS+=("$pid"); fi
   done
-  for pid in "${BROKER_PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${BROKER_PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_processes "${BROKER_PIDS[@]}"
   BROKER_PIDS=()
   BROKER_PORTS=()
   PIDFILES=()

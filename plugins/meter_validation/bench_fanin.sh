@@ -60,6 +60,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=bench/stop_processes.sh
+source "$ROOT/bench/stop_processes.sh"
 GRIDMQ_BIN=${GRIDMQ_BIN:-$ROOT/build/bin/gridmq}
 BENCH_BIN=${BENCH_BIN:-$ROOT/build/bin/gridmq-bench}
 MOSQUITTO_BIN=${MOSQUITTO_BIN:-/usr/sbin/mosquitto}
@@ -132,13 +134,7 @@ fi
 WORK=$(mktemp -d /tmp/gridmq-mv-bench.XXXXXX)
 PIDS=()
 stop() {  # every broker this round started
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_processes "${PIDS[@]}"
   PIDS=()
 }
 trap 'stop; rm -rf "$WORK"' EXIT
