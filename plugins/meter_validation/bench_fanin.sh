@@ -89,6 +89,14 @@ while [[ $# -gt 0 ]]; do
     *) echo "bench_fanin.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+if [[ ! $ROUNDS =~ ^[1-9][0-9]{0,3}$ ]]; then
+  echo "bench_fanin.sh: --rounds $ROUNDS is not a count of 1 to 9999 rounds" >&2
+  exit 2
+fi
+if [[ ! $DURATION =~ ^[0-9]{1,5}(\.[0-9]+)?$ ]] || (($(echo "$DURATION <= 0" | bc -l))); then
+  echo "bench_fanin.sh: --duration $DURATION is not a number of seconds above 0" >&2
+  exit 2
+fi
 if [[ -n "$INFLIGHT" && ! $INFLIGHT =~ ^[1-9][0-9]{0,4}$ ]]; then
   echo "bench_fanin.sh: --inflight $INFLIGHT is not a window of 1 to 99999 messages" >&2
   exit 2
